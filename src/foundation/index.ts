@@ -1,0 +1,7 @@
+// The runtime foundation's public API (seed 000's "Runtime Module"), exported explicitly.
+export { AgentCoreRuntimeFoundation, type RuntimeFoundationParameterNames } from './runtime-foundation';
+export type { AgentCoreRuntimeFoundationProps } from './runtime-foundation-props';
+export { FoundationTrustedService } from './trusted-service';
+export { FoundationModelFamily } from './model-family';
+export { FoundationGateway, type FoundationGatewayBindOptions, type FoundationGatewayConfig } from './gateway';
+export { FoundationMemory, type FoundationMemoryBindOptions, type FoundationMemoryConfig } from './memory';

@@ -1,0 +1,265 @@
+import { Token, type RemovalPolicy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { FoundationGateway } from './gateway';
+import type { FoundationMemory } from './memory';
+import type { FoundationModelFamily } from './model-family';
+import {
+  ENVIRONMENT_ALLOWED,
+  ENVIRONMENT_PATTERN,
+  NAMESPACE_ALLOWED,
+  NAMESPACE_MAX_LENGTH,
+  NAMESPACE_PATTERN,
+  ROLE_NAME_PATTERN,
+} from './names';
+import { FoundationTrustedService } from './trusted-service';
+import { InvalidRuntimeConfigError } from '../runtime/errors';
+import { AgentRuntimeType } from '../runtime/runtime-type';
+
+/**
+ * Properties of an `AgentCoreRuntimeFoundation`.
+ */
+export interface AgentCoreRuntimeFoundationProps {
+  /**
+   * The environment the foundation serves, e.g. `dev`, `staging` or `prod`.
+   *
+   * 1-16 characters: a lowercase letter, then lowercase letters, digits or hyphens, not ending
+   * in a hyphen. It names the SSM parameters (`/agentcore/{environment}/runtime/...`), is the
+   * value of the `Environment` tag on everything the foundation creates and scopes the role's
+   * SSM read access and gateway condition.
+   */
+  readonly environment: string;
+
+  /**
+   * The namespace of the agents that use the foundation, e.g. `myorg/customer-support`.
+   *
+   * 1-4 segments separated by `/`, each of lowercase letters, digits and inner hyphens, at most
+   * 40 characters in all. With `/` turned into `-` (`myorg-customer-support`) it prefixes the
+   * role name and the Lambda tool functions the role may invoke (`{namespace}-*-tool-*`); the
+   * log group name contains it as given.
+   */
+  readonly agentNamespace: string;
+
+  /**
+   * Whether agents send traces to AWS X-Ray: grants the role the X-Ray write actions and
+   * publishes `xray_enabled` = `true`. When `false` the role gets no X-Ray permission and the
+   * parameter is `false`.
+   *
+   * @default true
+   */
+  readonly xrayTracingEnabled?: boolean;
+
+  /**
+   * How long the agents' log group keeps events.
+   *
+   * @default logs.RetentionDays.ONE_WEEK
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the log group when it leaves the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logGroupRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * Tags for everything the foundation creates, in addition to `Environment={environment}`.
+   *
+   * Keys are 1-128 characters and may not start with `aws:`; values at most 256 characters;
+   * at most 49 tags (IAM roles take 50, one is `Environment`). `Environment` may only be given
+   * with the environment's own value.
+   *
+   * @default - only the `Environment` tag
+   */
+  readonly tags?: { [key: string]: string };
+
+  /**
+   * The AgentCore gateway the agents may invoke. `FoundationGateway.fromSsmParameter()` reads
+   * the gateway id from `/agentcore/{env}/gateway/gateway_id` at deploy time, as the seed does.
+   *
+   * @default - no gateway permissions
+   */
+  readonly gateway?: FoundationGateway;
+
+  /**
+   * Whether gateway access also requires the gateway to carry the tag
+   * `Environment={environment}` (`aws:ResourceTag/Environment` condition), so a role of one
+   * environment cannot call another environment's gateway even when given its id. Tag your
+   * gateway accordingly, or turn this off for a gateway you cannot tag.
+   * `FoundationGateway.withEnvironmentTag()` always uses the condition.
+   *
+   * @default true
+   */
+  readonly requireGatewayEnvironmentTag?: boolean;
+
+  /**
+   * The AgentCore memory the agents may use: a memory (data-plane actions on it) or a managed
+   * policy (attached). `FoundationMemory.fromSsmPolicyParameter()` attaches the policy whose ARN
+   * is in `/agentcore/{env}/memory/iam_policy_arn`, as the seed tells users to do by hand.
+   *
+   * @default - no memory permissions
+   */
+  readonly memory?: FoundationMemory;
+
+  /**
+   * The services that may assume the execution role.
+   *
+   * @default - all three, as the seed: BEDROCK_AGENTCORE, BEDROCK and LAMBDA
+   */
+  readonly trustedServices?: FoundationTrustedService[];
+
+  /**
+   * The Bedrock model families the role may invoke (foundation models and their system-defined
+   * inference profiles).
+   *
+   * @default - [FoundationModelFamily.ANTHROPIC_CLAUDE, FoundationModelFamily.AMAZON_TITAN]
+   */
+  readonly modelFamilies?: FoundationModelFamily[];
+
+  /**
+   * The execution role's name.
+   *
+   * The default is a physical name, `{namespace-as-name}-{environment}-agentcore-runtime`
+   * (shortened with a hash beyond 64 characters), because SDK-based deployers and pipelines
+   * refer to the role by name (for example in `iam:PassRole` policies written before the stack
+   * exists). The name is also published in SSM, so pass `PhysicalName.GENERATE_IF_NEEDED` to let
+   * CloudFormation generate one instead, e.g. to deploy two foundations with the same
+   * environment and namespace in one account.
+   *
+   * @default - `{namespace-as-name}-{environment}-agentcore-runtime`
+   */
+  readonly roleName?: string;
+}
+
+/** The values the foundation works with, defaults applied. */
+export interface ResolvedFoundationProps {
+  readonly environment: string;
+  readonly agentNamespace: string;
+  readonly xrayTracingEnabled: boolean;
+  readonly logRetention: logs.RetentionDays;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly trustedServices: readonly FoundationTrustedService[];
+  readonly requireGatewayEnvironmentTag: boolean;
+}
+
+/** All services, in the order the seed lists them. */
+export const DEFAULT_TRUSTED_SERVICES: readonly FoundationTrustedService[] = [
+  FoundationTrustedService.BEDROCK_AGENTCORE,
+  FoundationTrustedService.BEDROCK,
+  FoundationTrustedService.LAMBDA,
+];
+
+/** IAM roles take 50 tags; the foundation adds `Environment`. */
+export const MAX_USER_TAGS = 49;
+
+const TAG_KEY_MAX_LENGTH = 128;
+const TAG_VALUE_MAX_LENGTH = 256;
+/** Characters CloudFormation/IAM/SSM/CloudWatch Logs all accept in tags. */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+function invalid(field: string, details: string): InvalidRuntimeConfigError {
+  return new InvalidRuntimeConfigError(AgentRuntimeType.AGENTCORE, details, field);
+}
+
+/** Validates the props (throwing `InvalidRuntimeConfigError`) and applies the defaults. */
+export function resolveFoundationProps(props: AgentCoreRuntimeFoundationProps): ResolvedFoundationProps {
+  validateEnvironment(props.environment);
+  validateNamespace(props.agentNamespace);
+
+  const logRetention = props.logRetention ?? logs.RetentionDays.ONE_WEEK;
+  const allowedRetention = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number');
+  if (!allowedRetention.includes(logRetention)) {
+    throw invalid(
+      'logRetention',
+      `logRetention ${String(logRetention)} is not a CloudWatch Logs retention; allowed (days): ${allowedRetention.join(', ')} ` +
+        `(${logs.RetentionDays.INFINITE} = never expire)`,
+    );
+  }
+
+  const trustedServices = props.trustedServices ?? DEFAULT_TRUSTED_SERVICES;
+  const knownServices = Object.values(FoundationTrustedService);
+  if (trustedServices.length === 0) {
+    throw invalid('trustedServices', `trustedServices [] is empty; allowed: one or more of ${knownServices.join(', ')}`);
+  }
+  for (const service of trustedServices) {
+    if (!knownServices.includes(service)) {
+      throw invalid('trustedServices', `trustedServices entry "${String(service)}" is unknown; allowed: ${knownServices.join(', ')}`);
+    }
+  }
+  if (props.modelFamilies !== undefined && props.modelFamilies.length === 0) {
+    throw invalid(
+      'modelFamilies',
+      'modelFamilies [] is empty; allowed: one or more FoundationModelFamily (omit the prop for Claude and Titan)',
+    );
+  }
+
+  if (props.roleName !== undefined && !Token.isUnresolved(props.roleName) && !ROLE_NAME_PATTERN.test(props.roleName)) {
+    throw invalid(
+      'roleName',
+      `roleName "${props.roleName}" is not an IAM role name; allowed: 1-64 characters of letters, digits and +=,.@_-`,
+    );
+  }
+
+  const tags = props.tags ?? {};
+  validateTags(tags, props.environment);
+
+  return {
+    environment: props.environment,
+    agentNamespace: props.agentNamespace,
+    xrayTracingEnabled: props.xrayTracingEnabled ?? true,
+    logRetention,
+    tags,
+    trustedServices: [...new Set(trustedServices)],
+    requireGatewayEnvironmentTag: props.requireGatewayEnvironmentTag ?? true,
+  };
+}
+
+/** Throws unless `environment` is a valid environment name. */
+export function validateEnvironment(environment: string): void {
+  if (Token.isUnresolved(environment)) {
+    throw invalid('environment', `environment must be a literal string, not a token (${environment}); it names SSM parameters and resources; allowed: ${ENVIRONMENT_ALLOWED}`);
+  }
+  if (!ENVIRONMENT_PATTERN.test(environment)) {
+    throw invalid('environment', `environment "${environment}" is not a valid environment name; allowed: ${ENVIRONMENT_ALLOWED}`);
+  }
+}
+
+function validateNamespace(agentNamespace: string): void {
+  if (Token.isUnresolved(agentNamespace)) {
+    throw invalid('agentNamespace', `agentNamespace must be a literal string, not a token (${agentNamespace}); allowed: ${NAMESPACE_ALLOWED}`);
+  }
+  if (agentNamespace.length > NAMESPACE_MAX_LENGTH || !NAMESPACE_PATTERN.test(agentNamespace)) {
+    throw invalid('agentNamespace', `agentNamespace "${agentNamespace}" is not a valid namespace; allowed: ${NAMESPACE_ALLOWED}`);
+  }
+}
+
+function validateTags(tags: Readonly<Record<string, string>>, environment: string): void {
+  const keys = Object.keys(tags);
+  if (keys.length > MAX_USER_TAGS) {
+    throw invalid('tags', `tags has ${keys.length} entries; allowed: at most ${MAX_USER_TAGS} (plus the Environment tag the foundation adds)`);
+  }
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.length < 1 || key.length > TAG_KEY_MAX_LENGTH || !TAG_CHARACTERS.test(key) || key.toLowerCase().startsWith('aws:')) {
+      throw invalid(
+        'tags',
+        `tags key "${key}" is not a valid tag key; allowed: 1-${TAG_KEY_MAX_LENGTH} letters, digits, spaces and _.:/=+-@, not starting with "aws:"`,
+      );
+    }
+    if (typeof value !== 'string') {
+      throw invalid('tags', `tags value of "${key}" is ${typeof value}; allowed: a string`);
+    }
+    if (Token.isUnresolved(value)) continue;
+    if (value.length > TAG_VALUE_MAX_LENGTH || !TAG_CHARACTERS.test(value)) {
+      throw invalid(
+        'tags',
+        `tags value "${value}" of "${key}" is not a valid tag value; allowed: 0-${TAG_VALUE_MAX_LENGTH} letters, digits, spaces and _.:/=+-@`,
+      );
+    }
+    if (key === 'Environment' && value !== environment) {
+      throw invalid(
+        'tags',
+        `tags value "${value}" of "Environment" differs from environment "${environment}"; allowed: omit it (the foundation adds Environment=${environment}) or give "${environment}"`,
+      );
+    }
+  }
+}
