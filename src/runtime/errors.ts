@@ -1,10 +1,19 @@
 // Imports only the dependency-free enum so the default agent can bundle these classes too.
 import { AgentRuntimeType } from './runtime-type';
 
+// Not exported: jsii cannot model `extends Error`, so the exported classes below are @internal to
+// jsii (as aws-cdk-lib does with ValidationError) and AgentRuntimeErrors gives other languages type tests.
+abstract class FrameworkError extends Error {}
+
 /**
  * Base class of the errors this library throws about agent runtimes.
+ *
+ * Not part of the jsii (cross-language) API, which cannot extend `Error`: TypeScript users
+ * catch these classes; other languages see the message.
+ *
+ * @internal
  */
-export class AgentRuntimeError extends Error {
+export class AgentRuntimeError extends FrameworkError {
   /**
    * The runtime the error is about.
    */
@@ -26,6 +35,7 @@ export class AgentRuntimeError extends Error {
 }
 
 /**
+ * @internal
  * Thrown at construction (synth) time when a runtime configuration is invalid.
  * The message names the field, the value given and what is allowed.
  */
@@ -43,6 +53,7 @@ export class InvalidRuntimeConfigError extends AgentRuntimeError {
 }
 
 /**
+ * @internal
  * Thrown when invoking an agent fails (raised by agent code and invocation helpers, not at synth).
  */
 export class RuntimeInvocationError extends AgentRuntimeError {
@@ -60,4 +71,26 @@ export class RuntimeInvocationError extends AgentRuntimeError {
     this.name = 'RuntimeInvocationError';
     this.statusCode = statusCode;
   }
+}
+
+/**
+ * Type tests for the errors this library throws, usable from every jsii language.
+ */
+export class AgentRuntimeErrors {
+  /** Whether `x` is an `AgentRuntimeError` (or a subclass). */
+  public static isAgentRuntimeError(x: unknown): boolean {
+    return x instanceof AgentRuntimeError;
+  }
+
+  /** Whether `x` is an `InvalidRuntimeConfigError`. */
+  public static isInvalidRuntimeConfigError(x: unknown): boolean {
+    return x instanceof InvalidRuntimeConfigError;
+  }
+
+  /** Whether `x` is a `RuntimeInvocationError`. */
+  public static isRuntimeInvocationError(x: unknown): boolean {
+    return x instanceof RuntimeInvocationError;
+  }
+
+  private constructor() {}
 }

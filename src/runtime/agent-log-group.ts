@@ -1,0 +1,32 @@
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CommonAgentProps } from './common-props';
+
+/**
+ * The log group an agent owns on either runtime: retention, optional KMS key, removal policy.
+ */
+export function createAgentLogGroup(scope: Construct, props: CommonAgentProps): logs.LogGroup {
+  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+    retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
+    encryptionKey: props.encryptionKey,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+  });
+  if (props.encryptionKey) {
+    // CloudWatch Logs encrypts with the key itself, so the key policy must let it. Scoped to this
+    // account's log groups: naming this log group here would make key and log group depend on each other.
+    const stack = Stack.of(scope);
+    props.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        },
+      },
+    }));
+  }
+  return logGroup;
+}

@@ -1,0 +1,45 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { IConstruct } from 'constructs';
+import { AgentRuntimeType } from './runtime-type';
+
+/**
+ * An agent's runtime, whichever it is: what agents, workflows and callers need from it.
+ */
+export interface IAgentRuntime extends IConstruct {
+  /**
+   * The type of runtime, for runtime-specific logic without `instanceof`.
+   */
+  readonly runtimeType: AgentRuntimeType;
+
+  /**
+   * The role the agent code runs as.
+   */
+  readonly executionRole: iam.IRole;
+
+  /**
+   * The ARN callers invoke: the function ARN on Lambda, the runtime ARN on AgentCore.
+   */
+  readonly invocationArn: string;
+
+  /**
+   * The log group the agent's application logs go to.
+   */
+  readonly logGroup: logs.ILogGroup;
+
+  /**
+   * Lets `grantee` invoke the agent: `lambda:InvokeFunction` on Lambda,
+   * `bedrock-agentcore:InvokeAgentRuntime` on the runtime and its endpoints on AgentCore.
+   */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * Sets an environment variable for the agent code, on either runtime.
+   */
+  addEnvironment(key: string, value: string): void;
+
+  /**
+   * Adds a statement to the execution role's policy.
+   */
+  addToRolePolicy(statement: iam.PolicyStatement): void;
+}

@@ -1,0 +1,74 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/**
+ * The role AgentCore assumes to run an agent, with the confused-deputy conditions AWS recommends.
+ */
+export function createAgentCoreExecutionRole(scope: Construct, agentName: string): iam.Role {
+  const stack = Stack.of(scope);
+  return new iam.Role(scope, 'ExecutionRole', {
+    assumedBy: new iam.ServicePrincipal('bedrock-agentcore.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'bedrock-agentcore', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+      },
+    }),
+    description: `Execution role of agent ${agentName} (AgentCore)`,
+  });
+}
+
+/**
+ * The execution-role statements AgentCore's documentation lists for a runtime, scoped to this
+ * runtime where the service allows it. We add them ourselves (the L2 gets a read-only view of
+ * the role) so that code artifacts get object-level rather than bucket-level S3 access.
+ */
+export function agentCoreRuntimeStatements(scope: Construct, runtimeName: string, logGroup: logs.ILogGroup): iam.PolicyStatement[] {
+  const stack = Stack.of(scope);
+  const runtimeLogGroups = stack.formatArn({
+    service: 'logs', resource: 'log-group', resourceName: '/aws/bedrock-agentcore/runtimes/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  return [
+    new iam.PolicyStatement({
+      sid: 'RuntimeLogGroups',
+      actions: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'],
+      resources: [runtimeLogGroups],
+    }),
+    new iam.PolicyStatement({
+      sid: 'RuntimeLogStreams',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [`${runtimeLogGroups}:log-stream:*`, `${logGroup.logGroupArn}:log-stream:*`],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DescribeLogGroups',
+      // No resource-level permissions for this action.
+      actions: ['logs:DescribeLogGroups'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'XRay',
+      // No resource-level permissions for these actions.
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'RuntimeMetrics',
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': 'bedrock-agentcore' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'WorkloadAccessToken',
+      actions: [
+        'bedrock-agentcore:GetWorkloadAccessToken',
+        'bedrock-agentcore:GetWorkloadAccessTokenForJWT',
+        'bedrock-agentcore:GetWorkloadAccessTokenForUserId',
+      ],
+      resources: [
+        stack.formatArn({ service: 'bedrock-agentcore', resource: 'workload-identity-directory', resourceName: 'default' }),
+        stack.formatArn({ service: 'bedrock-agentcore', resource: 'workload-identity-directory', resourceName: `default/workload-identity/${runtimeName}-*` }),
+      ],
+    }),
+  ];
+}

@@ -1,0 +1,232 @@
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { AgentCodeLanguage, AgentCoreCodeConfig, repositoryFromImageUri } from './agent-code';
+import { createAgentLogGroup } from './agent-log-group';
+import { IAgentRuntime } from './agent-runtime';
+import { agentCoreRuntimeStatements, createAgentCoreExecutionRole } from './agentcore-permissions';
+import { CommonAgentProps } from './common-props';
+import { AgentCoreRuntimeConfig } from './config';
+import { InvalidRuntimeConfigError } from './errors';
+import { toRuntimeName } from './runtime-name';
+import { AgentCoreDeploymentMethod, AgentRuntimeType } from './runtime-type';
+import { rejectForeignKeys, validateAgentName, validateDurationRange, validateIntegerRange } from './validation';
+
+const TYPE = AgentRuntimeType.AGENTCORE;
+const MAX_LIFETIME = Duration.hours(8);
+const DEFAULT_IDLE_TIMEOUT = Duration.minutes(15);
+const ENDPOINT_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
+const ENV_KEY = /^[a-zA-Z_][a-zA-Z0-9_]{0,99}$/;
+const MAX_ENV_VARS = 50;
+const MAX_ENV_VALUE = 2048;
+const LAMBDA_ONLY_KEYS = ['ephemeralStorageSize'] as const;
+
+/**
+ * Properties of an `AgentCoreAgentRuntime`.
+ */
+export interface AgentCoreAgentRuntimeProps extends CommonAgentProps {
+  /**
+   * AgentCore settings.
+   *
+   * @default - direct code deployment of `code`, public network, IAM authorization
+   */
+  readonly config?: AgentCoreRuntimeConfig;
+}
+
+/**
+ * An agent on Amazon Bedrock AgentCore Runtime, built on aws-cdk-lib's `Runtime` L2: a runtime,
+ * an endpoint, an execution role, and a log group the application logs are delivered to.
+ */
+export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
+  public readonly runtimeType = AgentRuntimeType.AGENTCORE;
+  public readonly executionRole: iam.IRole;
+  public readonly invocationArn: string;
+  public readonly logGroup: logs.ILogGroup;
+
+  /**
+   * The AgentCore runtime.
+   */
+  public readonly agentCoreAgent: agentcore.Runtime;
+
+  /**
+   * The endpoint callers invoke; pass its name as the `qualifier`.
+   */
+  public readonly agentCoreEndpoint: agentcore.RuntimeEndpoint;
+
+  /**
+   * The runtime's name, derived from the agent name.
+   */
+  public readonly runtimeName: string;
+
+  // Handed to the L2, which renders it lazily at synth, so addEnvironment works after construction.
+  private readonly environment: { [key: string]: string } = {};
+
+  constructor(scope: Construct, id: string, props: AgentCoreAgentRuntimeProps) {
+    super(scope, id);
+    const config = props.config ?? {};
+    validateAgentCoreProps(this, props);
+
+    this.runtimeName = toRuntimeName(props.agentName, this.node.path);
+    this.logGroup = createAgentLogGroup(this, props);
+    this.executionRole = props.executionRole ?? createAgentCoreExecutionRole(this, props.agentName);
+    for (const [key, value] of Object.entries(props.environment ?? {})) {
+      this.addEnvironment(key, value);
+    }
+
+    const artifact = this.resolveArtifact(props);
+    const timeout = config.timeout;
+    this.agentCoreAgent = new agentcore.Runtime(this, 'Runtime', {
+      runtimeName: this.runtimeName,
+      description: `Agent ${props.agentName}`,
+      agentRuntimeArtifact: artifact,
+      // Read-only view: the statements are ours (agentcore-permissions.ts) and scoped tighter than the L2's.
+      executionRole: iam.Role.fromRoleArn(this, 'RoleView', this.executionRole.roleArn, { mutable: false }),
+      networkConfiguration: props.network
+        ? agentcore.RuntimeNetworkConfiguration.usingVpc(this, {
+          vpc: props.network.vpc,
+          vpcSubnets: props.network.vpcSubnets,
+          securityGroups: props.network.securityGroups,
+        })
+        : agentcore.RuntimeNetworkConfiguration.usingPublicNetwork(),
+      protocolConfiguration: config.protocol,
+      authorizerConfiguration: config.authorizer,
+      environmentVariables: this.environment,
+      lifecycleConfiguration: {
+        maxLifetime: timeout,
+        idleRuntimeSessionTimeout: config.idleSessionTimeout
+          ?? (timeout && timeout.toSeconds() < DEFAULT_IDLE_TIMEOUT.toSeconds() ? timeout : undefined),
+      },
+      tracingEnabled: props.tracingEnabled ?? false,
+      loggingConfigs: [{ logType: agentcore.LogType.APPLICATION_LOGS, destination: agentcore.LoggingDestination.cloudWatchLogs(this.logGroup) }],
+    });
+    // The runtime must not be created before its role can do what it needs (pull code, write logs).
+    this.agentCoreAgent.node.addDependency(this.executionRole);
+
+    this.agentCoreEndpoint = this.agentCoreAgent.addEndpoint(config.endpointName ?? 'live', {
+      description: `Endpoint of agent ${props.agentName}`,
+    });
+    this.invocationArn = this.agentCoreAgent.agentRuntimeArn;
+
+    for (const statement of agentCoreRuntimeStatements(this, this.runtimeName, this.logGroup)) {
+      this.addToRolePolicy(statement);
+    }
+    props.encryptionKey?.grantEncryptDecrypt(this.executionRole);
+  }
+
+  /**
+   * The name to pass as `qualifier` when invoking.
+   */
+  public get endpointName(): string {
+    return this.agentCoreEndpoint.endpointName;
+  }
+
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.agentCoreAgent.grantInvokeRuntime(grantee);
+  }
+
+  public addEnvironment(key: string, value: string): void {
+    if (!ENV_KEY.test(key)) {
+      throw new InvalidRuntimeConfigError(TYPE, `environment variable name '${key}' is invalid; allowed: 1 to 100 letters, digits or '_', not starting with a digit`, 'environment');
+    }
+    if (!Token.isUnresolved(value) && value.length > MAX_ENV_VALUE) {
+      throw new InvalidRuntimeConfigError(TYPE, `environment variable '${key}' is ${value.length} characters; allowed: at most ${MAX_ENV_VALUE}`, 'environment');
+    }
+    if (!(key in this.environment) && Object.keys(this.environment).length >= MAX_ENV_VARS) {
+      throw new InvalidRuntimeConfigError(TYPE, `environment variable '${key}' would be number ${MAX_ENV_VARS + 1}; allowed: at most ${MAX_ENV_VARS} per runtime`, 'environment');
+    }
+    this.environment[key] = value;
+  }
+
+  public addToRolePolicy(statement: iam.PolicyStatement): void {
+    this.executionRole.addToPrincipalPolicy(statement);
+  }
+
+  private resolveArtifact(props: AgentCoreAgentRuntimeProps): agentcore.AgentRuntimeArtifact {
+    const config = props.config ?? {};
+    const method = config.deploymentMethod ?? AgentCoreDeploymentMethod.DIRECT_CODE;
+
+    if (method === AgentCoreDeploymentMethod.CONTAINER) {
+      const image: AgentCoreCodeConfig = config.imageUri
+        ? { imageUri: config.imageUri, imageRepository: repositoryFromImageUri(this, 'ImageRepository', config.imageUri) }
+        : props.code.bindForAgentCore(this);
+      image.imageRepository?.grantPull(this.executionRole);
+      return agentcore.AgentRuntimeArtifact.fromImageUri(image.imageUri!);
+    }
+
+    if (config.codeBucket !== undefined && config.codeKey !== undefined) {
+      const bucket = s3.Bucket.fromBucketName(this, 'CodeBucket', config.codeBucket);
+      bucket.grantRead(this.executionRole, config.codeKey);
+      const python = props.code.language === AgentCodeLanguage.PYTHON;
+      return agentcore.AgentRuntimeArtifact.fromS3(
+        { bucketName: config.codeBucket, objectKey: config.codeKey },
+        python ? agentcore.AgentCoreRuntime.PYTHON_3_13 : agentcore.AgentCoreRuntime.NODE_22,
+        [props.code.agentCoreEntrypoint ?? 'index.js'],
+      );
+    }
+
+    const code = props.code.bindForAgentCore(this);
+    const asset = code.codeAsset!;
+    asset.grantRead(this.executionRole);
+    return agentcore.AgentRuntimeArtifact.fromS3(
+      { bucketName: asset.s3BucketName, objectKey: asset.s3ObjectKey },
+      code.runtime!,
+      code.entrypoint!,
+    );
+  }
+}
+
+function validateAgentCoreProps(scope: Construct, props: AgentCoreAgentRuntimeProps): void {
+  validateAgentName(TYPE, props.agentName);
+  const config = props.config ?? {};
+  rejectForeignKeys(TYPE, config, LAMBDA_ONLY_KEYS, AgentRuntimeType.LAMBDA);
+  const architecture = (config as { architecture?: { name: string } }).architecture;
+  if (architecture !== undefined && architecture.name !== 'arm64') {
+    throw new InvalidRuntimeConfigError(TYPE, `runtime.config.architecture is ${architecture.name}; allowed: arm64 (AgentCore runs ARM64 only)`, 'runtime.config.architecture');
+  }
+  validateDurationRange(TYPE, 'runtime.config.timeout', config.timeout, Duration.minutes(1), MAX_LIFETIME);
+  validateDurationRange(TYPE, 'runtime.config.idleSessionTimeout', config.idleSessionTimeout, Duration.minutes(1), MAX_LIFETIME);
+  if (config.timeout && config.idleSessionTimeout && config.idleSessionTimeout.toSeconds() > config.timeout.toSeconds()) {
+    throw new InvalidRuntimeConfigError(TYPE,
+      `runtime.config.idleSessionTimeout (${config.idleSessionTimeout.toHumanString()}) is longer than runtime.config.timeout (${config.timeout.toHumanString()}); allowed: at most the timeout`,
+      'runtime.config.idleSessionTimeout');
+  }
+  if (config.memorySize !== undefined) {
+    validateIntegerRange(TYPE, 'runtime.config.memorySize', config.memorySize, 128, 10240, 'MiB');
+    Annotations.of(scope).addWarningV2('agentic-ai-framework:agentCoreMemorySize',
+      `runtime.config.memorySize (${config.memorySize} MiB) is ignored on AgentCore: the service sizes each session's microVM itself.`);
+  }
+  if (config.endpointName !== undefined && !ENDPOINT_NAME.test(config.endpointName)) {
+    throw new InvalidRuntimeConfigError(TYPE, `runtime.config.endpointName '${config.endpointName}' is invalid; allowed: ^[a-zA-Z][a-zA-Z0-9_]{0,47}$`, 'runtime.config.endpointName');
+  }
+  if ((config.codeBucket === undefined) !== (config.codeKey === undefined)) {
+    const [given, missing] = config.codeBucket === undefined ? ['codeKey', 'codeBucket'] : ['codeBucket', 'codeKey'];
+    throw new InvalidRuntimeConfigError(TYPE, `runtime.config.${given} is set but runtime.config.${missing} is not; allowed: both or neither`, `runtime.config.${missing}`);
+  }
+  if (props.layers && props.layers.length > 0) {
+    throw new InvalidRuntimeConfigError(TYPE, 'layers are a Lambda feature; AgentCore runs one code package (merge the layer\'s code into it)', 'layers');
+  }
+  const method = config.deploymentMethod ?? AgentCoreDeploymentMethod.DIRECT_CODE;
+  if (!Object.values(AgentCoreDeploymentMethod).includes(method)) {
+    throw new InvalidRuntimeConfigError(TYPE, `runtime.config.deploymentMethod is '${method}'; allowed: ${Object.values(AgentCoreDeploymentMethod).join(', ')}`, 'runtime.config.deploymentMethod');
+  }
+  if (method === AgentCoreDeploymentMethod.CONTAINER) {
+    if (config.codeBucket !== undefined) {
+      throw new InvalidRuntimeConfigError(TYPE, 'runtime.config.codeBucket/codeKey are for DIRECT_CODE; deploymentMethod is CONTAINER', 'runtime.config.codeBucket');
+    }
+    if (config.imageUri === undefined && !props.code.isImage) {
+      throw new InvalidRuntimeConfigError(TYPE,
+        'deploymentMethod CONTAINER needs an image: set runtime.config.imageUri or give AgentCode.fromEcrImage / AgentCode.fromDockerDirectory',
+        'runtime.config.imageUri');
+    }
+  } else {
+    if (config.imageUri !== undefined) {
+      throw new InvalidRuntimeConfigError(TYPE, 'runtime.config.imageUri is for CONTAINER; deploymentMethod is DIRECT_CODE (set deploymentMethod: CONTAINER)', 'runtime.config.imageUri');
+    }
+    if (props.code.isImage && config.codeBucket === undefined) {
+      throw new InvalidRuntimeConfigError(TYPE, 'the agent code is a container image but deploymentMethod is DIRECT_CODE; set deploymentMethod: CONTAINER', 'runtime.config.deploymentMethod');
+    }
+  }
+}

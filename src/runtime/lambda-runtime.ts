@@ -1,0 +1,135 @@
+import { Duration, Size, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { createAgentLogGroup } from './agent-log-group';
+import { IAgentRuntime } from './agent-runtime';
+import { CommonAgentProps } from './common-props';
+import { LambdaRuntimeConfig } from './config';
+import { AgentRuntimeType } from './runtime-type';
+import { rejectForeignKeys, validateAgentName, validateDurationRange, validateIntegerRange, validateSizeRange } from './validation';
+
+/** Keys of AgentCoreRuntimeConfig that mean nothing on Lambda. */
+const AGENTCORE_ONLY_KEYS = ['deploymentMethod', 'imageUri', 'codeBucket', 'codeKey', 'idleSessionTimeout', 'protocol', 'authorizer', 'endpointName'] as const;
+
+/**
+ * Properties of a `LambdaAgentRuntime`.
+ */
+export interface LambdaAgentRuntimeProps extends CommonAgentProps {
+  /**
+   * Lambda settings.
+   *
+   * @default - 10 minute timeout, 1024 MiB, ARM64, 512 MiB ephemeral storage
+   */
+  readonly config?: LambdaRuntimeConfig;
+}
+
+/**
+ * An agent on AWS Lambda: a function with its own role, log group and (optionally) VPC.
+ */
+export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
+  public readonly runtimeType = AgentRuntimeType.LAMBDA;
+  public readonly executionRole: iam.IRole;
+  public readonly invocationArn: string;
+  public readonly logGroup: logs.ILogGroup;
+
+  /**
+   * The Lambda function running the agent.
+   */
+  public readonly agentFunction: lambda.Function;
+
+  constructor(scope: Construct, id: string, props: LambdaAgentRuntimeProps) {
+    super(scope, id);
+    validateLambdaProps(props);
+    const config = props.config ?? {};
+
+    this.logGroup = createAgentLogGroup(this, props);
+    this.executionRole = props.executionRole ?? new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of agent ${props.agentName} (Lambda)`,
+    });
+
+    const code = props.code.bindForLambda(this);
+    this.agentFunction = new lambda.Function(this, 'Function', {
+      description: `Agent ${props.agentName}`,
+      code: code.code,
+      handler: code.handler,
+      runtime: code.runtime,
+      role: this.executionRole,
+      timeout: config.timeout ?? Duration.minutes(10),
+      memorySize: config.memorySize ?? 1024,
+      architecture: config.architecture ?? lambda.Architecture.ARM_64,
+      ephemeralStorageSize: config.ephemeralStorageSize ?? Size.mebibytes(512),
+      environment: props.environment,
+      environmentEncryption: props.encryptionKey,
+      logGroup: this.logGroup,
+      tracing: props.tracingEnabled ? lambda.Tracing.ACTIVE : undefined,
+      layers: props.layers,
+      vpc: props.network?.vpc,
+      vpcSubnets: props.network?.vpcSubnets,
+      securityGroups: props.network?.securityGroups,
+    });
+    this.invocationArn = this.agentFunction.functionArn;
+
+    this.grantRuntimePermissions(props);
+  }
+
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.agentFunction.grantInvoke(grantee);
+  }
+
+  public addEnvironment(key: string, value: string): void {
+    this.agentFunction.addEnvironment(key, value);
+  }
+
+  public addToRolePolicy(statement: iam.PolicyStatement): void {
+    this.executionRole.addToPrincipalPolicy(statement);
+  }
+
+  /**
+   * What the function needs and no more. The role is ours rather than Lambda's default so that
+   * logging is scoped to the agent's log group instead of AWSLambdaBasicExecutionRole's `*`.
+   */
+  private grantRuntimePermissions(props: LambdaAgentRuntimeProps): void {
+    this.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [`${this.logGroup.logGroupArn}:log-stream:*`],
+    }));
+    // Lambda decrypts a customer-managed environment key as the execution role.
+    props.encryptionKey?.grantDecrypt(this.executionRole);
+    if (props.network) {
+      this.grantVpcAccess(props.network.vpc);
+    }
+  }
+
+  /** The ENI permissions of AWSLambdaVPCAccessExecutionRole, scoped to this account and Region. */
+  private grantVpcAccess(_vpc: ec2.IVpc): void {
+    const stack = Stack.of(this);
+    const ec2Arn = (resource: string) => stack.formatArn({ service: 'ec2', resource, resourceName: '*' });
+    this.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: [ec2Arn('network-interface'), ec2Arn('subnet'), ec2Arn('security-group')],
+    }));
+    this.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: [ec2Arn('network-interface')],
+    }));
+    this.addToRolePolicy(new iam.PolicyStatement({
+      // Describe calls have no resource-level permissions.
+      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeVpcs'],
+      resources: ['*'],
+    }));
+  }
+}
+
+function validateLambdaProps(props: LambdaAgentRuntimeProps): void {
+  const type = AgentRuntimeType.LAMBDA;
+  validateAgentName(type, props.agentName);
+  const config = props.config;
+  rejectForeignKeys(type, config, AGENTCORE_ONLY_KEYS, AgentRuntimeType.AGENTCORE);
+  validateDurationRange(type, 'runtime.config.timeout', config?.timeout, Duration.seconds(1), Duration.minutes(15));
+  validateIntegerRange(type, 'runtime.config.memorySize', config?.memorySize, 128, 10240, 'MiB');
+  validateSizeRange(type, 'runtime.config.ephemeralStorageSize', config?.ephemeralStorageSize, 512, 10240);
+}
