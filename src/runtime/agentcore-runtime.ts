@@ -169,7 +169,8 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
 
     const code = props.code.bindForAgentCore(this);
     const asset = code.codeAsset!;
-    asset.grantRead(this.executionRole);
+    // Asset.grantRead would cover the whole assets bucket; this object is all the runtime reads.
+    asset.bucket.grantRead(this.executionRole, asset.s3ObjectKey);
     return agentcore.AgentRuntimeArtifact.fromS3(
       { bucketName: asset.s3BucketName, objectKey: asset.s3ObjectKey },
       code.runtime!,
