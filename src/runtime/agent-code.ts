@@ -316,7 +316,10 @@ export function repositoryFromImageUri(scope: Construct, id: string, imageUri: s
   }
   const [, account, region, cn, repositoryName] = match;
   const partition = cn ? 'aws-cn' : Stack.of(scope).partition;
-  return ecr.Repository.fromRepositoryArn(scope, id, `arn:${partition}:ecr:${region}:${account}:repository/${repositoryName}`);
+  return ecr.Repository.fromRepositoryAttributes(scope, id, {
+    repositoryName,
+    repositoryArn: `arn:${partition}:ecr:${region}:${account}:repository/${repositoryName}`,
+  });
 }
 
 class EcrImageAgentCode extends AgentCode {

@@ -5,13 +5,14 @@ import { Construct } from 'constructs';
 import { CommonAgentProps } from './common-props';
 
 /**
- * The log group an agent owns on either runtime: retention, optional KMS key, removal policy.
+ * The log group an agent owns on either runtime: retention, optional KMS key, data protection, removal policy.
  */
 export function createAgentLogGroup(scope: Construct, props: CommonAgentProps): logs.LogGroup {
   const logGroup = new logs.LogGroup(scope, 'LogGroup', {
     retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
     encryptionKey: props.encryptionKey,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    dataProtectionPolicy: props.logGroupDataProtection,
   });
   if (props.encryptionKey) {
     // CloudWatch Logs encrypts with the key itself, so the key policy must let it. Scoped to this

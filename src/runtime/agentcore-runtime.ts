@@ -100,7 +100,13 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
           ?? (timeout && timeout.toSeconds() < DEFAULT_IDLE_TIMEOUT.toSeconds() ? timeout : undefined),
       },
       tracingEnabled: props.tracingEnabled ?? false,
-      loggingConfigs: [{ logType: agentcore.LogType.APPLICATION_LOGS, destination: agentcore.LoggingDestination.cloudWatchLogs(this.logGroup) }],
+      loggingConfigs: [
+        { logType: agentcore.LogType.APPLICATION_LOGS, destination: agentcore.LoggingDestination.cloudWatchLogs(this.logGroup) },
+        // With tracing on, per-session usage (vCPU, memory) goes to the same log group: one group to retain, encrypt and protect.
+        ...(props.tracingEnabled
+          ? [{ logType: agentcore.LogType.USAGE_LOGS, destination: agentcore.LoggingDestination.cloudWatchLogs(this.logGroup) }]
+          : []),
+      ],
     });
     // The runtime must not be created before its role can do what it needs (pull code, write logs).
     this.agentCoreAgent.node.addDependency(this.executionRole);

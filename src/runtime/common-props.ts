@@ -72,7 +72,15 @@ export interface CommonAgentProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * Send traces to AWS X-Ray.
+   * Data protection policy for the agent's log group (masks sensitive data such as e-mail
+   * addresses or secret keys in the logs), the same on either runtime.
+   *
+   * @default - no data protection policy
+   */
+  readonly logGroupDataProtection?: logs.DataProtectionPolicy;
+
+  /**
+   * Send traces to AWS X-Ray (on AgentCore, also deliver usage logs to the agent's log group).
    *
    * @default false
    */

@@ -8,8 +8,12 @@ import { createAgentLogGroup } from './agent-log-group';
 import { IAgentRuntime } from './agent-runtime';
 import { CommonAgentProps } from './common-props';
 import { LambdaRuntimeConfig } from './config';
+import { InvalidRuntimeConfigError } from './errors';
 import { AgentRuntimeType } from './runtime-type';
 import { rejectForeignKeys, validateAgentName, validateDurationRange, validateIntegerRange, validateSizeRange } from './validation';
+
+/** Lambda's environment variable name pattern (from the CloudFormation schema). */
+const ENV_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
 
 /** Keys of AgentCoreRuntimeConfig that mean nothing on Lambda. */
 const AGENTCORE_ONLY_KEYS = ['deploymentMethod', 'imageUri', 'codeBucket', 'codeKey', 'idleSessionTimeout', 'protocol', 'authorizer', 'endpointName'] as const;
@@ -81,6 +85,7 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
   }
 
   public addEnvironment(key: string, value: string): void {
+    validateEnvironmentKey(key);
     this.agentFunction.addEnvironment(key, value);
   }
 
@@ -124,9 +129,17 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
   }
 }
 
+function validateEnvironmentKey(key: string): void {
+  if (!ENV_KEY.test(key)) {
+    throw new InvalidRuntimeConfigError(AgentRuntimeType.LAMBDA,
+      `environment variable name '${key}' is invalid; allowed: a letter then at least one letter, digit or '_'`, 'environment');
+  }
+}
+
 function validateLambdaProps(props: LambdaAgentRuntimeProps): void {
   const type = AgentRuntimeType.LAMBDA;
   validateAgentName(type, props.agentName);
+  Object.keys(props.environment ?? {}).forEach(validateEnvironmentKey);
   const config = props.config;
   rejectForeignKeys(type, config, AGENTCORE_ONLY_KEYS, AgentRuntimeType.AGENTCORE);
   validateDurationRange(type, 'runtime.config.timeout', config?.timeout, Duration.seconds(1), Duration.minutes(15));
