@@ -1,0 +1,175 @@
+import { Lazy } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import {
+  AgentCoreRuntimeFoundation,
+  FoundationGateway,
+  FoundationMemory,
+  FoundationModelFamily,
+  FoundationTrustedService,
+  type AgentCoreRuntimeFoundationProps,
+} from '../../src/foundation';
+import { InvalidRuntimeConfigError } from '../../src/runtime/errors';
+import { AgentRuntimeType } from '../../src/runtime/runtime-type';
+import { testStack } from '../helpers/test-app';
+import { BASE_PROPS } from './fixtures';
+
+/** Runs `fn`, expecting an InvalidRuntimeConfigError about `field` whose message names `value` and what is allowed. */
+function expectInvalid(fn: () => unknown, field: string, value: string): InvalidRuntimeConfigError {
+  let error: unknown;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(InvalidRuntimeConfigError);
+  const invalid = error as InvalidRuntimeConfigError;
+  expect(invalid.field).toBe(field);
+  expect(invalid.runtimeType).toBe(AgentRuntimeType.AGENTCORE);
+  expect(invalid.message).toContain(value);
+  expect(invalid.message).toContain('allowed');
+  return invalid;
+}
+
+function construct(props: Partial<AgentCoreRuntimeFoundationProps>): AgentCoreRuntimeFoundation {
+  return new AgentCoreRuntimeFoundation(testStack(), 'Foundation', { ...BASE_PROPS, ...props });
+}
+
+describe('environment', () => {
+  it.each(['dev', 'staging', 'prod', 'qa-2', 'a', 'x123456789abcdef'])('accepts %j', (environment) => {
+    expect(() => construct({ environment })).not.toThrow();
+  });
+
+  it.each(['', 'Dev', 'PROD', '1dev', '-dev', 'dev-', 'dev_1', 'dev/1', 'dev 1', 'x123456789abcdefg', 'prod.eu'])(
+    'rejects %j, naming the field, the value and what is allowed',
+    (environment) => {
+      const error = expectInvalid(() => construct({ environment }), 'environment', `"${environment}"`);
+      expect(error.message).toContain('lowercase');
+    },
+  );
+
+  it('rejects a token: it names SSM parameters and resources', () => {
+    expectInvalid(() => construct({ environment: Lazy.string({ produce: () => 'dev' }) }), 'environment', 'token');
+  });
+
+  it('is validated by parameterNamesFor too', () => {
+    expectInvalid(() => AgentCoreRuntimeFoundation.parameterNamesFor('Prod'), 'environment', '"Prod"');
+  });
+});
+
+describe('agentNamespace', () => {
+  it.each(['myorg/customer-support', 'team', 'a/b/c/d', 'org-1/team-2', '0/1'])('accepts %j', (agentNamespace) => {
+    expect(() => construct({ agentNamespace })).not.toThrow();
+  });
+
+  it.each([
+    '',
+    'MyOrg/team',
+    '/myorg',
+    'myorg/',
+    'myorg//team',
+    'a/b/c/d/e',
+    '-org/team',
+    'org-/team',
+    'org_team',
+    'org.team',
+    'org team',
+    'a'.repeat(41),
+  ])('rejects %j', (agentNamespace) => {
+    expectInvalid(() => construct({ agentNamespace }), 'agentNamespace', `"${agentNamespace}"`);
+  });
+
+  it('rejects a token', () => {
+    expectInvalid(() => construct({ agentNamespace: Lazy.string({ produce: () => 'a/b' }) }), 'agentNamespace', 'token');
+  });
+});
+
+describe('logRetention', () => {
+  it('rejects a number CloudWatch Logs does not accept, listing the allowed ones', () => {
+    const error = expectInvalid(() => construct({ logRetention: 8 as logs.RetentionDays }), 'logRetention', 'logRetention 8');
+    expect(error.message).toContain('1, 3, 5, 7, 14, 30');
+    expect(error.message).toContain('3653');
+  });
+});
+
+describe('tags', () => {
+  it.each([
+    ['aws:createdBy', 'key "aws:createdBy"'],
+    ['AWS:team', 'key "AWS:team"'],
+    ['', 'key ""'],
+    ['k'.repeat(129), `key "${'k'.repeat(129)}"`],
+    ['bad#key', 'key "bad#key"'],
+  ])('rejects key %j', (key, mentioned) => {
+    expectInvalid(() => construct({ tags: { [key]: 'v' } }), 'tags', mentioned);
+  });
+
+  it('rejects a value over 256 characters or with disallowed characters', () => {
+    expectInvalid(() => construct({ tags: { Team: 'v'.repeat(257) } }), 'tags', `"${'v'.repeat(257)}"`);
+    expectInvalid(() => construct({ tags: { Team: 'a;b' } }), 'tags', '"a;b"');
+  });
+
+  it('rejects more than 49 tags', () => {
+    const tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
+    expectInvalid(() => construct({ tags }), 'tags', '50 entries');
+  });
+
+  it('rejects an Environment tag that contradicts the environment, accepts a matching one', () => {
+    expectInvalid(() => construct({ tags: { Environment: 'prod' } }), 'tags', '"prod"');
+    expect(() => construct({ tags: { Environment: 'dev' } })).not.toThrow();
+  });
+
+  it('accepts 49 tags, empty values and Unicode letters', () => {
+    const tags = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, i === 0 ? '' : 'Équipe données']));
+    expect(() => construct({ tags })).not.toThrow();
+  });
+});
+
+describe('choices', () => {
+  it('rejects an empty or unknown trustedServices list', () => {
+    expectInvalid(() => construct({ trustedServices: [] }), 'trustedServices', '[]');
+    expectInvalid(
+      () => construct({ trustedServices: ['ECS' as FoundationTrustedService] }),
+      'trustedServices',
+      '"ECS"',
+    );
+  });
+
+  it('rejects an empty modelFamilies list and malformed family prefixes', () => {
+    expectInvalid(() => construct({ modelFamilies: [] }), 'modelFamilies', '[]');
+    for (const prefix of ['anthropic', 'anthropic.claude-*', 'Anthropic.Claude', 'anthropic.claude-', '']) {
+      expectInvalid(() => FoundationModelFamily.of(prefix), 'modelFamilies', `"${prefix}"`);
+    }
+  });
+
+  it('rejects an invalid role name', () => {
+    expectInvalid(() => construct({ roleName: 'has space' }), 'roleName', '"has space"');
+    expectInvalid(() => construct({ roleName: 'r'.repeat(65) }), 'roleName', 'r'.repeat(65));
+  });
+});
+
+describe('gateway and memory references', () => {
+  it('rejects malformed gateway ARNs and ids', () => {
+    for (const arn of ['gateway/abc', 'arn:aws:bedrock:us-east-1:123456789012:gateway/abc', 'arn:aws:bedrock-agentcore:us-east-1:123456789012:memory/abc']) {
+      expectInvalid(() => FoundationGateway.fromGatewayArn(arn), 'gateway', `"${arn}"`);
+    }
+    expectInvalid(() => FoundationGateway.fromGatewayId('bad id'), 'gateway', '"bad id"');
+    expectInvalid(() => FoundationGateway.fromSsmParameter('no spaces allowed'), 'gateway', '"no spaces allowed"');
+  });
+
+  it('rejects malformed memory and policy ARNs', () => {
+    expectInvalid(
+      () => FoundationMemory.fromMemoryArn('arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/x'),
+      'memory',
+      'gateway/x',
+    );
+    expectInvalid(() => FoundationMemory.fromPolicyArn('arn:aws:iam::123:policy/x'), 'memory', 'arn:aws:iam::123:policy/x');
+    expectInvalid(() => FoundationMemory.fromSsmPolicyParameter('/aws/reserved'), 'memory', '"/aws/reserved"');
+  });
+
+  it('accepts tokens where values are only known at deploy time', () => {
+    const token = Lazy.string({ produce: () => 'x' });
+    expect(() => FoundationGateway.fromGatewayArn(token)).not.toThrow();
+    expect(() => FoundationMemory.fromMemoryArn(token)).not.toThrow();
+    expect(() => FoundationMemory.fromPolicyArn(token)).not.toThrow();
+  });
+});
