@@ -1,0 +1,70 @@
+// AgentCore Runtime entrypoint (direct code `index.js`, or a container's command): serves the
+// AgentCore HTTP contract on 0.0.0.0:8080 (PORT overrides) with the same agent core as Lambda.
+import { createDependencies, routeStrandsLogs } from './core/dependencies.js';
+import { AgentConfigError, AgentRuntimeType } from './core/errors.js';
+import { invokeAgent } from './core/invoke.js';
+import { createJsonLogger } from './core/logger.js';
+import { createAgentServer } from './server.js';
+
+const HOST = '0.0.0.0';
+const DEFAULT_PORT = 8080;
+/** Time running invocations get to finish after SIGTERM. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function portFrom(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new AgentConfigError('PORT', `must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
+  }
+  return port;
+}
+
+async function main(): Promise<void> {
+  const bootLogger = createJsonLogger({ fields: { runtime: AgentRuntimeType.AGENTCORE } });
+  let deps;
+  let port: number;
+  try {
+    port = portFrom(process.env.PORT);
+    deps = createDependencies(AgentRuntimeType.AGENTCORE, process.env);
+  } catch (error) {
+    // Fail fast: AgentCore reports the runtime unhealthy and this line says why.
+    bootLogger.error('Agent configuration is invalid; exiting', { error });
+    process.exitCode = 1;
+    return;
+  }
+  const { logger } = deps;
+  routeStrandsLogs(logger);
+  // A tool's stray promise or timer must not end a session that may last hours: log and go on.
+  process.on('unhandledRejection', (reason) => logger.error('Unhandled promise rejection', { error: reason }));
+  process.on('uncaughtException', (error) => logger.error('Uncaught exception', { error }));
+
+  const agentServer = createAgentServer({ logger, invoke: (payload, options) => invokeAgent(payload, deps, options) });
+  const address = await agentServer.listen(port, HOST);
+  logger.info('AgentCore server listening', { host: HOST, port: address.port });
+
+  // Fetch the system prompt and tools now rather than on the first invocation; a failure here
+  // is retried by that invocation.
+  deps.resources().catch((error: unknown) => logger.warn('Preloading agent resources failed', { error }));
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('Shutting down', { signal, inFlight: agentServer.inFlight });
+    agentServer.close(SHUTDOWN_GRACE_MS).then(
+      () => {
+        logger.info('Server closed');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error('Shutdown failed', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

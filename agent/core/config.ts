@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { AgentConfigError } from './errors.js';
+import { isLogLevel, type LogLevel } from './logger.js';
+
+/** Where one tool module (or zip of modules) lives; the BatchAgent construct writes these. */
+export interface ToolLocation {
+  readonly bucketName: string;
+  readonly key: string;
+  readonly isFile: boolean;
+  readonly isZipArchive: boolean;
+}
+
+export interface S3ObjectLocation {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/** Everything the agent reads from its environment, validated once per container. */
+export interface AgentConfig {
+  readonly systemPrompt: S3ObjectLocation;
+  readonly tools: readonly ToolLocation[];
+  readonly modelId: string;
+  readonly invokeType: 'batch';
+  readonly prompt: string;
+  readonly expectJson: boolean;
+  readonly observabilityEnabled: boolean;
+  /** Total model attempts per call when Bedrock throttles (first try included). */
+  readonly modelMaxAttempts: number;
+  readonly logLevel: LogLevel;
+}
+
+/** The seed agent's prompt when `PROMPT` is unset. */
+export const DEFAULT_PROMPT = 'Analyze the attached document and verify the information using the provided tools.';
+export const DEFAULT_MODEL_MAX_ATTEMPTS = 6;
+export const INVOKE_TYPES = ['batch'] as const;
+
+const toolLocationSchema = z.object({
+  bucketName: z.string().min(1),
+  key: z.string().min(1),
+  isFile: z.boolean().optional().default(false),
+  isZipArchive: z.boolean().optional().default(false),
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new AgentConfigError(name, 'is required but unset or empty');
+  }
+  return value;
+}
+
+/** `true`/`True`/`1` are true (the seed writes `'True'`); unset, empty, `false`/`False`/`0` are false. */
+export function parseBooleanFlag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined) return false;
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === '' || value === 'false' || value === '0') return false;
+  throw new AgentConfigError(name, `must be true, True, 1, false, False, 0 or empty, got ${JSON.stringify(raw)}`);
+}
+
+function parseTools(raw: string | undefined): ToolLocation[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new AgentConfigError('TOOLS_CONFIG', `is not valid JSON (${(error as Error).message})`);
+  }
+  const result = z.array(toolLocationSchema).safeParse(parsed);
+  if (!result.success) {
+    const where = result.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ');
+    throw new AgentConfigError(
+      'TOOLS_CONFIG',
+      `must be a JSON list of {bucketName, key, isFile, isZipArchive}: ${where}`,
+    );
+  }
+  return result.data;
+}
+
+function parseMaxAttempts(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_MODEL_MAX_ATTEMPTS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 20) {
+    throw new AgentConfigError('MODEL_MAX_ATTEMPTS', `must be an integer from 1 to 20, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/**
+ * Reads and validates the agent's configuration. Throws `AgentConfigError` naming the first
+ * variable that is wrong; entrypoints call this once per container.
+ */
+export function readConfig(env: Env): AgentConfig {
+  const invokeType = env.INVOKE_TYPE?.trim() || 'batch';
+  if (!(INVOKE_TYPES as readonly string[]).includes(invokeType)) {
+    throw new AgentConfigError(
+      'INVOKE_TYPE',
+      `${JSON.stringify(invokeType)} is not supported; allowed: ${INVOKE_TYPES.join(', ')}`,
+    );
+  }
+  const logLevel = env.LOG_LEVEL?.trim().toLowerCase() || 'info';
+  if (!isLogLevel(logLevel)) {
+    throw new AgentConfigError('LOG_LEVEL', `must be debug, info, warn or error, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  }
+  const prompt = env.PROMPT;
+  return {
+    systemPrompt: {
+      bucket: required(env, 'SYSTEM_PROMPT_S3_BUCKET_NAME'),
+      key: required(env, 'SYSTEM_PROMPT_S3_KEY'),
+    },
+    tools: parseTools(env.TOOLS_CONFIG),
+    modelId: required(env, 'MODEL_ID').trim(),
+    invokeType: 'batch',
+    prompt: prompt === undefined || prompt.trim() === '' ? DEFAULT_PROMPT : prompt,
+    expectJson: parseBooleanFlag(env, 'EXPECT_JSON'),
+    observabilityEnabled: parseBooleanFlag(env, 'AGENT_OBSERVABILITY_ENABLED'),
+    modelMaxAttempts: parseMaxAttempts(env.MODEL_MAX_ATTEMPTS),
+    logLevel,
+  };
+}

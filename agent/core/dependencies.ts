@@ -1,0 +1,45 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { configureLogging } from '@strands-agents/sdk';
+import { readConfig, type AgentConfig } from './config.js';
+import type { AgentRuntimeType } from './errors.js';
+import type { AgentDependencies } from './invoke.js';
+import { createJsonLogger, type Logger } from './logger.js';
+import { bedrockModelFactory, type ModelFactory } from './model.js';
+import { createResourceLoader } from './resources.js';
+import { createS3ObjectStore, type ObjectStore } from './s3.js';
+
+export interface DependencyOverrides {
+  readonly logger?: Logger;
+  readonly store?: ObjectStore;
+  readonly modelFactory?: ModelFactory;
+  readonly toolsDir?: string;
+}
+
+/** Sends the Strands SDK's own warnings through the agent's structured logger. */
+export function routeStrandsLogs(logger: Logger): void {
+  const line = (args: unknown[]): string => args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  configureLogging({
+    debug: (...args: unknown[]) => logger.debug(line(args), { source: 'strands' }),
+    info: (...args: unknown[]) => logger.info(line(args), { source: 'strands' }),
+    warn: (...args: unknown[]) => logger.warn(line(args), { source: 'strands' }),
+    error: (...args: unknown[]) => logger.error(line(args), { source: 'strands' }),
+  });
+}
+
+/**
+ * The production wiring shared by both entrypoints: configuration from the environment, the
+ * real S3 client and Bedrock through Strands, all configured by the standard AWS SDK environment
+ * (region, credentials, `AWS_ENDPOINT_URL_*`). Overrides let tests swap in local endpoints.
+ */
+export function createDependencies(
+  runtimeType: AgentRuntimeType,
+  env: Readonly<Record<string, string | undefined>>,
+  overrides: DependencyOverrides = {},
+): AgentDependencies {
+  const config: AgentConfig = readConfig(env);
+  const logger = overrides.logger ?? createJsonLogger({ level: config.logLevel, fields: { runtime: runtimeType } });
+  const store = overrides.store ?? createS3ObjectStore(new S3Client({}));
+  const model = (overrides.modelFactory ?? bedrockModelFactory())(config.modelId);
+  const resources = createResourceLoader(config, store, logger, overrides.toolsDir);
+  return { runtimeType, config, store, resources, model, logger };
+}

@@ -1,0 +1,134 @@
+import { Agent, type AgentResult, type Model, type ModelRetryStrategy } from '@strands-agents/sdk';
+import type { AgentConfig } from './config.js';
+import { loadDocument } from './document.js';
+import { AgentRuntimeType, RuntimeInvocationError, toError } from './errors.js';
+import type { Logger } from './logger.js';
+import { applyClassification, buildUserContent } from './prompt.js';
+import { parseRequest } from './request.js';
+import type { AgentResources } from './resources.js';
+import { resultFor, type AgentInvocationResponse } from './response.js';
+import { isThrottlingError, ThrottlingRetryStrategy } from './retry.js';
+import type { ObjectStore } from './s3.js';
+
+/** Everything an invocation needs; built once per container (see dependencies.ts) or by a test. */
+export interface AgentDependencies {
+  readonly runtimeType: AgentRuntimeType;
+  readonly config: AgentConfig;
+  readonly store: ObjectStore;
+  /** System prompt and tools, cached for the container's life. */
+  readonly resources: () => Promise<AgentResources>;
+  /** Shared by all invocations: a BedrockModel holds only its client and configuration. */
+  readonly model: Model;
+  /** A fresh retry strategy per Agent; ThrottlingRetryStrategy with MODEL_MAX_ATTEMPTS by default. */
+  readonly retryStrategy?: () => ModelRetryStrategy;
+  readonly logger: Logger;
+}
+
+export interface InvocationOptions {
+  /** AgentCore session id, logged and attached to traces. */
+  readonly sessionId?: string;
+  /** Lambda request id or the server's request id, logged. */
+  readonly requestId?: string;
+  /** Receives the model's text as it streams (AgentCore `text/event-stream` responses). */
+  readonly onText?: (text: string) => void;
+  /** Aborting it cancels the agent at its next safe point (e.g. the client went away). */
+  readonly signal?: AbortSignal;
+}
+
+/** Status for a model failure after retries: 503 when Bedrock kept throttling, else 502. */
+function modelFailure(runtimeType: AgentRuntimeType, error: Error): RuntimeInvocationError {
+  return new RuntimeInvocationError(runtimeType, isThrottlingError(error) ? 503 : 502, error);
+}
+
+function textOf(result: AgentResult): string {
+  return result.lastMessage.content
+    .flatMap((block) => (block.type === 'textBlock' ? [block.text] : []))
+    .join('\n');
+}
+
+async function runAgent(agent: Agent, content: Parameters<Agent['stream']>[0], options: InvocationOptions, invocationState: Record<string, unknown>): Promise<AgentResult> {
+  const onAbort = (): void => agent.cancel();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const stream = agent.stream(content, { invocationState });
+    for (let next = await stream.next(); ; next = await stream.next()) {
+      if (next.done === true) return next.value;
+      const event = next.value;
+      if (
+        options.onText !== undefined &&
+        event.type === 'modelStreamUpdateEvent' &&
+        event.event.type === 'modelContentBlockDeltaEvent' &&
+        event.event.delta.type === 'textDelta'
+      ) {
+        options.onText(event.event.delta.text);
+      }
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * The agent core, identical under both runtimes: validate the request, fetch its document,
+ * build the prompt, run a Strands agent with the cached system prompt and tools, and shape the
+ * answer into an AgentInvocationResponse.
+ *
+ * Throws RequestValidationError (bad request), DocumentError (document missing or unusable),
+ * S3ObjectError (S3 failed), or RuntimeInvocationError (the model failed after retries).
+ */
+export async function invokeAgent(
+  payload: unknown,
+  deps: AgentDependencies,
+  options: InvocationOptions = {},
+): Promise<AgentInvocationResponse> {
+  const started = performance.now();
+  const request = parseRequest(payload);
+  const { config } = deps;
+  const logger = deps.logger.child({
+    ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
+    ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+    ...(request.documentId === undefined ? {} : { documentId: request.documentId }),
+  });
+
+  const [resources, document] = await Promise.all([deps.resources(), loadDocument(request, deps.store)]);
+  const prompt = applyClassification(config.prompt, request.classificationResult?.documentClassification);
+  const agent = new Agent({
+    model: deps.model,
+    tools: [...resources.tools],
+    systemPrompt: resources.systemPrompt,
+    printer: false,
+    retryStrategy: deps.retryStrategy?.() ?? new ThrottlingRetryStrategy({ maxAttempts: config.modelMaxAttempts }),
+    ...(config.observabilityEnabled && options.sessionId !== undefined
+      ? { traceAttributes: { 'session.id': options.sessionId } }
+      : {}),
+  });
+
+  let result: AgentResult;
+  try {
+    // Tools see the request's metadata and document id through their context's invocationState.
+    result = await runAgent(agent, buildUserContent(prompt, document), options, {
+      metadata: request.metadata ?? {},
+      documentId: request.documentId,
+    });
+  } catch (error) {
+    const cause = toError(error);
+    logger.error('Model invocation failed', { error: cause, modelId: config.modelId });
+    throw modelFailure(deps.runtimeType, cause);
+  }
+
+  const tokensUsed = result.metrics?.accumulatedUsage.totalTokens;
+  const response: AgentInvocationResponse = {
+    result: resultFor(textOf(result), config.expectJson, logger),
+    metadata: {
+      executionTime: Math.round(performance.now() - started),
+      ...(tokensUsed === undefined ? {} : { tokensUsed }),
+      modelId: config.modelId,
+    },
+  };
+  logger.info('Invocation completed', {
+    contentType: request.contentType,
+    stopReason: result.stopReason,
+    ...response.metadata,
+  });
+  return response;
+}

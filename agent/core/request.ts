@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { RequestValidationError, type FieldIssue } from './errors.js';
+
+/**
+ * The seed's `AgentInvocationRequest`. Unknown top-level fields are kept, so the Step Functions
+ * payload (`documentId`, `eventTime`, `eventName`, `source`...) passes through untouched.
+ */
+const fileContent = z
+  .object({
+    bucket: z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string'),
+    key: z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string'),
+    // The seed's Lambda example omits `location`; S3 is the only location there is.
+    location: z.literal('s3', { error: 'must be "s3"' }).optional(),
+  }, { error: 'must be an object {bucket, key, location?} for contentType "file"' })
+  .loose();
+
+const dataContent = z
+  .object({
+    data: z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string'),
+  }, { error: 'must be an object {data} for contentType "data"' })
+  .loose();
+
+const common = {
+  classificationResult: z
+    .object({ documentClassification: z.string({ error: 'must be a string' }) }, { error: 'must be an object {documentClassification}' })
+    .loose()
+    .optional(),
+  metadata: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
+  documentId: z.string({ error: 'must be a string' }).optional(),
+};
+
+const requestSchema = z.discriminatedUnion(
+  'contentType',
+  [
+    z.object({ contentType: z.literal('file'), content: fileContent, ...common }).loose(),
+    z.object({ contentType: z.literal('data'), content: dataContent, ...common }).loose(),
+  ],
+  { error: 'must be "file" or "data"' },
+);
+
+export type AgentInvocationRequest = z.infer<typeof requestSchema>;
+export type FileInvocationRequest = Extract<AgentInvocationRequest, { contentType: 'file' }>;
+
+function issuesOf(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.length === 0 ? '(body)' : issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
+/** Validates an invocation payload, throwing `RequestValidationError` that names every bad field. */
+export function parseRequest(payload: unknown): AgentInvocationRequest {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new RequestValidationError('The request must be a JSON object', [
+      { field: '(body)', message: 'must be a JSON object' },
+    ]);
+  }
+  const result = requestSchema.safeParse(payload);
+  if (!result.success) {
+    throw new RequestValidationError('Invalid request', issuesOf(result.error));
+  }
+  return result.data;
+}

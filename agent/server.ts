@@ -1,0 +1,198 @@
+// The AgentCore HTTP contract on plain node:http: the `bedrock-agentcore` npm SDK's app server
+// does not bundle with esbuild and answers some bad requests with an empty 500, and the contract
+// is two routes, so a small server we control end to end is the simpler, faster choice.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { InvocationOptions } from './core/invoke.js';
+import type { Logger } from './core/logger.js';
+import type { AgentInvocationResponse } from './core/response.js';
+import { HttpError, toErrorResponse } from './http/http-error.js';
+import { readBody } from './http/read-body.js';
+import { SseWriter, wantsEventStream } from './http/sse.js';
+
+export const SESSION_HEADER = 'x-amzn-bedrock-agentcore-runtime-session-id';
+/** AgentCore's payload limit. */
+export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
+
+export type Invoke = (payload: unknown, options: InvocationOptions) => Promise<AgentInvocationResponse>;
+
+export interface AgentServerOptions {
+  /** Runs one invocation; production passes the agent core, tests a stand-in. */
+  readonly invoke: Invoke;
+  readonly logger: Logger;
+  readonly maxBodyBytes?: number;
+  /** Clock in milliseconds, for `/ping`'s `time_of_last_update`. */
+  readonly now?: () => number;
+}
+
+export interface AgentServer {
+  readonly server: Server;
+  /** Invocations currently running (`/ping` reports HealthyBusy while this is above zero). */
+  readonly inFlight: number;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting connections, lets running invocations finish for up to `graceMs`, then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const ROUTES: Record<string, readonly string[]> = {
+  '/invocations': ['POST'],
+  '/ping': ['GET', 'HEAD'],
+};
+
+function sendJson(res: ServerResponse, statusCode: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(statusCode, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) throw new HttpError(400, 'Request body is empty; expected a JSON object');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new HttpError(400, `Request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function createAgentServer(options: AgentServerOptions): AgentServer {
+  const { invoke, logger } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const now = options.now ?? Date.now;
+  let inFlight = 0;
+  let lastStatusChange = Math.floor(now() / 1000);
+  const idleWaiters: Array<() => void> = [];
+
+  const setInFlight = (value: number): void => {
+    if ((inFlight === 0) !== (value === 0)) lastStatusChange = Math.floor(now() / 1000);
+    inFlight = value;
+    if (inFlight === 0) idleWaiters.splice(0).forEach((wake) => wake());
+  };
+
+  const ping = (res: ServerResponse): void => {
+    sendJson(res, 200, { status: inFlight > 0 ? 'HealthyBusy' : 'Healthy', time_of_last_update: lastStatusChange });
+  };
+
+  const invocation = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const header = req.headers[SESSION_HEADER];
+    const sessionId = Array.isArray(header) ? header[0] : header;
+    const requestId = randomUUID();
+    const echo: Record<string, string> = sessionId === undefined ? {} : { 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id': sessionId };
+    const streaming = wantsEventStream(req.headers.accept);
+    const aborter = new AbortController();
+    // The client went away before the answer was complete: stop the agent at its next safe point.
+    res.on('close', () => {
+      if (!res.writableFinished) aborter.abort();
+    });
+    let sse: SseWriter | undefined;
+    setInFlight(inFlight + 1);
+    try {
+      const payload = parseJson(await readBody(req, maxBodyBytes));
+      const response = await invoke(payload, {
+        requestId,
+        signal: aborter.signal,
+        ...(sessionId === undefined ? {} : { sessionId }),
+        ...(streaming ? { onText: (text: string) => (sse ??= new SseWriter(res, echo)).send('text', { text }) } : {}),
+      });
+      if (streaming) {
+        sse ??= new SseWriter(res, echo);
+        sse.send('result', { ...response });
+        sse.end();
+      } else {
+        sendJson(res, 200, response, echo);
+      }
+    } catch (error) {
+      const answer = toErrorResponse(error);
+      const level = answer.statusCode >= 500 ? 'error' : 'warn';
+      logger[level]('Invocation failed', { requestId, sessionId, statusCode: answer.statusCode, error });
+      if (sse !== undefined) {
+        // Headers are out already: report the failure as the stream's last event.
+        sse.send('error', { statusCode: answer.statusCode, ...answer.body });
+        sse.end();
+      } else {
+        sendJson(res, answer.statusCode, answer.body, { ...echo, ...answer.headers });
+      }
+    } finally {
+      setInFlight(inFlight - 1);
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const methods = ROUTES[path];
+    if (methods === undefined) {
+      sendJson(res, 404, { error: `Not found: ${path}; routes are POST /invocations and GET /ping` });
+      return;
+    }
+    const method = req.method ?? 'GET';
+    if (!methods.includes(method)) {
+      sendJson(res, 405, { error: `Method ${method} not allowed on ${path}; use ${methods.join(' or ')}` }, { Allow: methods.join(', ') });
+      return;
+    }
+    if (path === '/ping') {
+      ping(res);
+    } else {
+      await invocation(req, res);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // Last line of defence: nothing a request does may take the process down.
+      logger.error('Unhandled error while serving a request', { error });
+      if (!res.writableEnded) sendJson(res, 500, { error: 'Internal error' });
+    });
+  });
+
+  // Requests Node cannot even parse (bad request line, oversized headers): answer, then close.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [status, reason] =
+      error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout']
+          : [400, 'Bad Request'];
+    const body = JSON.stringify({ error: `${reason}: ${error.code ?? error.message}` });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+
+  return {
+    server,
+    get inFlight() {
+      return inFlight;
+    },
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    async close(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => idleWaiters.push(resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
+        ]);
+      }
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
