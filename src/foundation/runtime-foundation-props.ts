@@ -124,7 +124,9 @@ export interface AgentCoreRuntimeFoundationProps {
    * refer to the role by name (for example in `iam:PassRole` policies written before the stack
    * exists). The name is also published in SSM, so pass `PhysicalName.GENERATE_IF_NEEDED` to let
    * CloudFormation generate one instead, e.g. to deploy two foundations with the same
-   * environment and namespace in one account.
+   * environment and namespace in one account. Pairs that read the same once `/` becomes `-`
+   * (namespace `a-b` in `c` and namespace `a` in `b-c`) get the same default name; name one of
+   * them here.
    *
    * @default - `{namespace-as-name}-{environment}-agentcore-runtime`
    */
@@ -239,6 +241,10 @@ function validateTags(tags: Readonly<Record<string, string>>, environment: strin
     throw invalid('tags', `tags has ${keys.length} entries; allowed: at most ${MAX_USER_TAGS} (plus the Environment tag the foundation adds)`);
   }
   for (const [key, value] of Object.entries(tags)) {
+    // `__proto__` is a valid AWS tag key, but CDK's tag handling (plain objects) silently drops it.
+    if (key === '__proto__') {
+      throw invalid('tags', 'tags key "__proto__" cannot be applied by the CDK (it would be dropped silently); allowed: any other key');
+    }
     if (key.length < 1 || key.length > TAG_KEY_MAX_LENGTH || !TAG_CHARACTERS.test(key) || key.toLowerCase().startsWith('aws:')) {
       throw invalid(
         'tags',

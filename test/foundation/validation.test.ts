@@ -103,6 +103,12 @@ describe('tags', () => {
     expectInvalid(() => construct({ tags: { [key]: 'v' } }), 'tags', mentioned);
   });
 
+  it('rejects the key __proto__, which CDK tagging would drop silently', () => {
+    const tags: Record<string, string> = {};
+    Object.defineProperty(tags, '__proto__', { value: 'x', enumerable: true });
+    expectInvalid(() => construct({ tags }), 'tags', '"__proto__"');
+  });
+
   it('rejects a value over 256 characters or with disallowed characters', () => {
     expectInvalid(() => construct({ tags: { Team: 'v'.repeat(257) } }), 'tags', `"${'v'.repeat(257)}"`);
     expectInvalid(() => construct({ tags: { Team: 'a;b' } }), 'tags', '"a;b"');
