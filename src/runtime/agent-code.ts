@@ -207,7 +207,8 @@ export class DirectoryAgentCode extends AgentCode {
   constructor(
     public readonly language: AgentCodeLanguage,
     private readonly lambdaDirectory: string,
-    private readonly agentCoreDirectory: string,
+    /** The directory packaged for AgentCore (agents merge layer directories into a copy of it). */
+    public readonly agentCoreDirectory: string,
     private readonly entrypoints: AgentCodeEntrypoints,
   ) {
     super();

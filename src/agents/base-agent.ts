@@ -1,0 +1,278 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import { AgentDefinitionProps, AgentToolLocation } from './agent-definition';
+import { AgentLayer } from './agent-layer';
+import { BedrockModel } from './bedrock-model';
+import { defaultAgentCode } from './default-agent-code';
+import { LayeredAgentCode } from './layered-agent-code';
+import { dataProtectionPolicy, LogGroupDataProtectionProps, openTelemetryEnvironment, powertoolsEnvironment } from './observability';
+import { sharedAgentKey } from './shared-key';
+import { AgentCode, DirectoryAgentCode } from '../runtime/agent-code';
+import { IAgentRuntime } from '../runtime/agent-runtime';
+import { AgentRuntimeConfig } from '../runtime/config';
+import { InvalidRuntimeConfigError } from '../runtime/errors';
+import { LambdaAgentRuntime } from '../runtime/lambda-runtime';
+import { AgentNetwork } from '../runtime/network';
+import { AgentRuntimeFactory } from '../runtime/runtime-factory';
+import { AgentRuntimeType } from '../runtime/runtime-type';
+
+/** Default CloudWatch metrics namespace of agents. */
+export const DEFAULT_METRIC_NAMESPACE = 'AgenticAIFramework';
+
+/**
+ * Properties every agent takes.
+ */
+export interface BaseAgentProps {
+  /**
+   * The agent's name: 1 to 64 letters, digits, spaces, `_`, `.` or `-`. Used in descriptions,
+   * the AgentCore runtime name and, by default, the metrics service name.
+   */
+  readonly agentName: string;
+
+  /**
+   * The model, system prompt, tools and tool permissions.
+   */
+  readonly agentDefinition: AgentDefinitionProps;
+
+  /**
+   * The runtime and its settings.
+   *
+   * @default - AWS Lambda with its defaults (10 minute timeout, 1024 MiB, ARM64)
+   */
+  readonly runtime?: AgentRuntimeConfig;
+
+  /**
+   * The agent code.
+   *
+   * @default - the library's default agent (TypeScript on Strands Agents), bundled for both runtimes
+   */
+  readonly code?: AgentCode;
+
+  /**
+   * Extra environment variables for the agent code, on either runtime.
+   *
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Tracing and telemetry: X-Ray and Powertools settings on Lambda; tracing, usage logs and
+   * OpenTelemetry settings on AgentCore. The log group exists either way.
+   *
+   * @default true
+   */
+  readonly enableObservability?: boolean;
+
+  /**
+   * CloudWatch metrics namespace for the agent's own metrics.
+   *
+   * @default 'AgenticAIFramework'
+   */
+  readonly metricNamespace?: string;
+
+  /**
+   * Service name in metrics, logs and traces.
+   *
+   * @default - the agent name
+   */
+  readonly metricServiceName?: string;
+
+  /**
+   * Log level of the agent code (`DEBUG`, `INFO`, `WARN`, `ERROR`).
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: string;
+
+  /**
+   * Sensitive data masked in the agent's log group, the same on either runtime.
+   *
+   * @default - e-mail addresses, card numbers, secret and private keys, IP addresses, US SSNs, names
+   */
+  readonly logGroupDataProtection?: LogGroupDataProtectionProps;
+
+  /**
+   * How long the agent's log group keeps logs.
+   *
+   * @default logs.RetentionDays.ONE_WEEK
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Run the agent in a VPC (either runtime).
+   *
+   * @default - no VPC
+   */
+  readonly network?: AgentNetwork;
+
+  /**
+   * Key for the agent's environment (Lambda) and log group; the execution role may use it.
+   *
+   * @default - the stack's shared agent key (one customer managed key with rotation per stack)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * A role to run as instead of a new one, e.g. `AgentCoreRuntimeFoundation.executionRole`.
+   * It must trust the runtime's service principal; the agent adds its statements to it.
+   *
+   * @default - a new role trusted by the runtime's service principal
+   */
+  readonly executionRole?: iam.IRole;
+
+  /**
+   * What happens to the log group (and the shared key, when this agent creates it) when removed from the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * An agent on either runtime: the runtime, the permissions the agent needs and no more,
+ * encryption, log data protection and observability.
+ */
+export abstract class BaseAgent extends Construct {
+  /**
+   * The runtime running the agent.
+   */
+  public readonly runtime: IAgentRuntime;
+
+  /**
+   * The model the agent calls.
+   */
+  public readonly bedrockModel: BedrockModel;
+
+  /**
+   * The key encrypting the agent's environment and logs.
+   */
+  public readonly encryptionKey: kms.IKey;
+
+  /**
+   * The tools, as the agent reads them from `TOOLS_CONFIG`.
+   */
+  public readonly toolLocations: AgentToolLocation[];
+
+  constructor(scope: Construct, id: string, props: BaseAgentProps) {
+    super(scope, id);
+    const runtimeConfig = props.runtime ?? { type: AgentRuntimeType.LAMBDA };
+    const definition = props.agentDefinition;
+    const observability = props.enableObservability ?? true;
+    const serviceName = props.metricServiceName ?? props.agentName;
+    const metricNamespace = props.metricNamespace ?? DEFAULT_METRIC_NAMESPACE;
+
+    this.bedrockModel = definition.bedrockModel;
+    this.encryptionKey = props.encryptionKey ?? sharedAgentKey(this, props.removalPolicy);
+    // Locations only: the grants need the runtime's role, which exists only once the runtime does.
+    this.toolLocations = (definition.tools ?? []).map(toolLocation);
+
+    const code = this.agentCode(runtimeConfig.type, props);
+    this.runtime = AgentRuntimeFactory.create(this, 'Runtime', runtimeConfig, {
+      agentName: props.agentName,
+      code,
+      environment: {
+        SYSTEM_PROMPT_S3_BUCKET_NAME: definition.systemPrompt.s3BucketName,
+        SYSTEM_PROMPT_S3_KEY: definition.systemPrompt.s3ObjectKey,
+        TOOLS_CONFIG: JSON.stringify(this.toolLocations),
+        MODEL_ID: this.bedrockModel.modelId,
+        ...props.environment,
+      },
+      encryptionKey: this.encryptionKey,
+      network: props.network,
+      executionRole: props.executionRole,
+      layers: runtimeConfig.type === AgentRuntimeType.LAMBDA ? this.lambdaLayers(definition.lambdaLayers ?? []) : undefined,
+      logRetention: props.logRetention,
+      logGroupDataProtection: dataProtectionPolicy(props.agentName, props.logGroupDataProtection),
+      removalPolicy: props.removalPolicy,
+      tracingEnabled: observability,
+    });
+
+    this.grantAgentPermissions(definition);
+    if (observability) {
+      const logLevel = props.logLevel ?? 'INFO';
+      const env = this.runtime.runtimeType === AgentRuntimeType.LAMBDA
+        ? powertoolsEnvironment(serviceName, metricNamespace, logLevel)
+        : openTelemetryEnvironment(serviceName, metricNamespace, this.runtime.logGroup.logGroupName, code.language);
+      for (const [key, value] of Object.entries(env)) {
+        this.runtime.addEnvironment(key, value);
+      }
+    }
+  }
+
+  /**
+   * The execution role.
+   *
+   * @deprecated Use `runtime.executionRole`.
+   */
+  public get agentRole(): iam.IRole {
+    return this.runtime.executionRole;
+  }
+
+  /**
+   * The Lambda function on the Lambda runtime; `undefined` on AgentCore.
+   *
+   * @deprecated Use `runtime` (a `LambdaAgentRuntime` when `runtime.runtimeType` is `LAMBDA`).
+   */
+  public get agentFunction(): lambda.IFunction | undefined {
+    return this.runtime instanceof LambdaAgentRuntime ? this.runtime.agentFunction : undefined;
+  }
+
+  /**
+   * Lets `grantee` invoke the agent: `lambda:InvokeFunction` on Lambda,
+   * `bedrock-agentcore:InvokeAgentRuntime` on AgentCore.
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.runtime.grantInvoke(grantee);
+  }
+
+  private agentCode(type: AgentRuntimeType, props: BaseAgentProps): AgentCode {
+    const code = props.code ?? defaultAgentCode();
+    const layers = props.agentDefinition.lambdaLayers ?? [];
+    if (type !== AgentRuntimeType.AGENTCORE || layers.length === 0) {
+      return code;
+    }
+    const directories = layers.map((layer, index) => {
+      if (layer.directory === undefined) {
+        throw new InvalidRuntimeConfigError(AgentRuntimeType.AGENTCORE,
+          `agentDefinition.lambdaLayers[${index}] is a layer known only by its ARN; AgentCore has no layers and the layer's contents cannot be read at synth to merge them into the code package. Use AgentLayer.fromDirectory, or add the dependencies to the agent code`,
+          'agentDefinition.lambdaLayers');
+      }
+      return layer.directory;
+    });
+    if (!(code instanceof DirectoryAgentCode)) {
+      throw new InvalidRuntimeConfigError(AgentRuntimeType.AGENTCORE,
+        'agentDefinition.lambdaLayers can be merged only into agent code given as a directory (AgentCode.fromNodejsDirectory / fromPythonDirectory, or the default agent); add the dependencies to the image or bundle instead',
+        'agentDefinition.lambdaLayers');
+    }
+    return new LayeredAgentCode(code, directories);
+  }
+
+  private lambdaLayers(layers: AgentLayer[]): lambda.ILayerVersion[] {
+    return layers.map((layer, index) => layer.bindForLambda(this, `Layer${index}`));
+  }
+
+  private grantAgentPermissions(definition: AgentDefinitionProps): void {
+    const role = this.runtime.executionRole;
+    this.bedrockModel.grantInvoke(role);
+    // Asset.grantRead would add bucket-wide List/GetBucket*; the agent reads exactly these objects.
+    const objects = [definition.systemPrompt, ...(definition.tools ?? [])];
+    this.runtime.addToRolePolicy(new iam.PolicyStatement({
+      sid: 'ReadPromptAndTools',
+      actions: ['s3:GetObject'],
+      resources: objects.map((asset) => asset.bucket.arnForObjects(asset.s3ObjectKey)),
+    }));
+    for (const statement of definition.additionalPolicyStatementsForTools ?? []) {
+      this.runtime.addToRolePolicy(statement);
+    }
+    this.encryptionKey.grantEncryptDecrypt(role);
+  }
+}
+
+function toolLocation(asset: s3Assets.Asset): AgentToolLocation {
+  return { bucketName: asset.s3BucketName, key: asset.s3ObjectKey, isFile: asset.isFile, isZipArchive: asset.isZipArchive };
+}

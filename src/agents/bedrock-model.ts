@@ -1,0 +1,146 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+/**
+ * The geography of a system-defined cross-Region inference profile: the prefix of its id.
+ */
+export enum InferenceProfileGeo {
+  /** United States Regions (`us.` profiles). */
+  US = 'us',
+  /** European Regions (`eu.` profiles). */
+  EU = 'eu',
+  /** Asia Pacific Regions (`apac.` profiles). */
+  APAC = 'apac',
+  /** Any commercial Region (`global.` profiles). */
+  GLOBAL = 'global',
+}
+
+/**
+ * The Regions each geography's profiles route to (Amazon Bedrock user guide, "Supported Regions
+ * and models for inference profiles"); a profile may route to fewer. Override with `regions`.
+ */
+const DEFAULT_ROUTED_REGIONS: Record<InferenceProfileGeo, string[]> = {
+  [InferenceProfileGeo.US]: ['us-east-1', 'us-east-2', 'us-west-2'],
+  [InferenceProfileGeo.EU]: ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3'],
+  [InferenceProfileGeo.APAC]: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-4'],
+  [InferenceProfileGeo.GLOBAL]: ['*'],
+};
+
+const MODEL_ID = /^[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/;
+
+/**
+ * Options of a cross-Region inference profile.
+ */
+export interface CrossRegionInferenceProfileOptions {
+  /**
+   * The Regions the profile routes requests to; the role may invoke the foundation model there.
+   *
+   * @default - the geography's Regions (us: us-east-1, us-east-2, us-west-2; eu: the EU Regions;
+   * apac: the Asia Pacific Regions); any Region (`*`) for `GLOBAL`, which routes to any commercial Region
+   */
+  readonly regions?: string[];
+}
+
+/**
+ * The Amazon Bedrock model an agent calls, and the permission to call it.
+ */
+export class BedrockModel {
+  /**
+   * A foundation model invoked in the stack's Region, e.g. `anthropic.claude-sonnet-4-20250514-v1:0`.
+   */
+  public static foundationModel(modelId: string): BedrockModel {
+    validateModelId(modelId);
+    return new BedrockModel(modelId, modelId, undefined, []);
+  }
+
+  /**
+   * A system-defined cross-Region inference profile, e.g. `us.anthropic.claude-sonnet-4-20250514-v1:0`
+   * for `crossRegionInferenceProfile(InferenceProfileGeo.US, 'anthropic.claude-sonnet-4-20250514-v1:0')`.
+   * The agent calls the profile; Bedrock routes each request to the model in one of the profile's Regions.
+   */
+  public static crossRegionInferenceProfile(geo: InferenceProfileGeo, modelId: string, options: CrossRegionInferenceProfileOptions = {}): BedrockModel {
+    validateModelId(modelId);
+    const regions = options.regions ?? DEFAULT_ROUTED_REGIONS[geo];
+    if (regions === undefined) {
+      throw new Error(`Unknown inference profile geography '${String(geo)}'; allowed: ${Object.values(InferenceProfileGeo).join(', ')}`);
+    }
+    if (regions.length === 0) {
+      throw new Error('crossRegionInferenceProfile: regions must name at least one Region');
+    }
+    return new BedrockModel(`${geo}.${modelId}`, modelId, `${geo}.${modelId}`, regions);
+  }
+
+  /**
+   * The id the agent code passes to Bedrock (`MODEL_ID`): the model id or the inference profile id.
+   */
+  public readonly modelId: string;
+
+  /**
+   * The foundation model behind it.
+   */
+  public readonly foundationModelId: string;
+
+  /**
+   * The inference profile id, for a cross-Region inference profile.
+   */
+  public readonly inferenceProfileId?: string;
+
+  private readonly routedRegions: string[];
+
+  private constructor(modelId: string, foundationModelId: string, inferenceProfileId: string | undefined, routedRegions: string[]) {
+    this.modelId = modelId;
+    this.foundationModelId = foundationModelId;
+    this.inferenceProfileId = inferenceProfileId;
+    this.routedRegions = routedRegions;
+  }
+
+  /**
+   * The ARNs invoking this model needs: the foundation model in the stack's Region; for a profile,
+   * the profile in the stack's Region and the foundation model in each Region the profile routes to.
+   */
+  public resourceArns(scope: Construct): string[] {
+    const stack = Stack.of(scope);
+    const foundationModelArn = (region: string) => stack.formatArn({
+      service: 'bedrock', region, account: '', resource: 'foundation-model', resourceName: this.foundationModelId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    if (this.inferenceProfileId === undefined) {
+      return [foundationModelArn(stack.region)];
+    }
+    return [
+      stack.formatArn({ service: 'bedrock', resource: 'inference-profile', resourceName: this.inferenceProfileId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      ...this.routedRegions.map(foundationModelArn),
+    ];
+  }
+
+  /**
+   * Lets `grantee` invoke the model (`bedrock:InvokeModel`, `bedrock:InvokeModelWithResponseStream`;
+   * the Converse APIs are authorized by these actions) on exactly `resourceArns`.
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+      resourceArns: this.resourceArns(scopeOf(grantee)),
+    });
+  }
+}
+
+function scopeOf(grantee: iam.IGrantable): Construct {
+  if (Construct.isConstruct(grantee)) {
+    return grantee;
+  }
+  if (Construct.isConstruct(grantee.grantPrincipal)) {
+    return grantee.grantPrincipal;
+  }
+  throw new Error('BedrockModel.grantInvoke: the grantee must be a construct (a role, function or agent runtime)');
+}
+
+function validateModelId(modelId: string): void {
+  if (!MODEL_ID.test(modelId)) {
+    throw new Error(`Bedrock model id '${modelId}' is invalid; expected '<provider>.<model>', e.g. 'anthropic.claude-sonnet-4-20250514-v1:0' (no geography prefix: use crossRegionInferenceProfile for profiles)`);
+  }
+  if (/^(us|eu|apac|global|us-gov|jp|au|ca)\./.test(modelId)) {
+    throw new Error(`Bedrock model id '${modelId}' starts with a geography prefix; use BedrockModel.crossRegionInferenceProfile(geo, '<model id without prefix>')`);
+  }
+}
