@@ -1,6 +1,7 @@
 // The examples/runtime-foundation stack: IAM validity and cdk-nag AwsSolutions, as a user would run them.
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { MetadataEntry } from 'constructs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { RuntimeFoundationStack } from '../../examples/runtime-foundation/stack';
 import { AgentCoreRuntimeFoundation } from '../../src/foundation';
@@ -9,7 +10,7 @@ import { synth, TEST_ENV, VALIDATION_CONTEXT } from '../helpers/test-app';
 
 // The example imports the library by its package name, as a user would; here that name is the
 // repository's sources (vi.mock is hoisted above the imports).
-vi.mock('agentic-ai-framework', async () => await import('../../src/foundation/index'));
+vi.mock('agentic-ai-framework', async () => await import('../../src/foundation/index.js'));
 
 describe('examples/runtime-foundation', () => {
   let app: App;
@@ -39,9 +40,9 @@ describe('examples/runtime-foundation', () => {
 
   it('acknowledges only IAM5 wildcard findings, each with a reason', () => {
     const acknowledged = stack.foundation.executionRole.node.metadata.filter(
-      (m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY,
+      (m: MetadataEntry) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY,
     );
-    const entries = acknowledged.flatMap((m) => Object.entries(m.data as Record<string, { reason: string } | string>));
+    const entries = acknowledged.flatMap((m: MetadataEntry) => Object.entries(m.data as Record<string, { reason: string } | string>));
     expect(entries.length).toBe(11);
     for (const [id, value] of entries) {
       expect(id).toMatch(/AwsSolutions-IAM5\[Resource::.+\]$/);
