@@ -7,7 +7,7 @@ import { applyClassification, buildUserContent } from './prompt.js';
 import { parseRequest } from './request.js';
 import type { AgentResources } from './resources.js';
 import { resultFor, type AgentInvocationResponse } from './response.js';
-import { isThrottlingError, ThrottlingRetryStrategy } from './retry.js';
+import { isThrottlingError, ThrottlingRetryStrategy, unwrapModelError } from './retry.js';
 import type { ObjectStore } from './s3.js';
 
 /** Everything an invocation needs; built once per container (see dependencies.ts) or by a test. */
@@ -111,7 +111,7 @@ export async function invokeAgent(
       documentId: request.documentId,
     });
   } catch (error) {
-    const cause = toError(error);
+    const cause = unwrapModelError(toError(error));
     logger.error('Model invocation failed', { error: cause, modelId: config.modelId });
     throw modelFailure(deps.runtimeType, cause);
   }

@@ -3,7 +3,8 @@ import { DefaultModelRetryStrategy, type BackoffStrategy } from '@strands-agents
 /**
  * Error names Bedrock uses for "try again later". The Strands SDK maps throttling reported inside
  * a stream to ModelThrottledError, but a throttled request (HTTP 429 before the stream starts)
- * arrives as the AWS SDK's ThrottlingException, which the default strategy does not retry.
+ * arrives as the AWS SDK's ThrottlingException wrapped in a ModelError, which the default
+ * strategy does not retry.
  */
 const RETRYABLE_NAMES = new Set([
   'ModelThrottledError',
@@ -13,15 +14,29 @@ const RETRYABLE_NAMES = new Set([
   'ModelNotReadyException',
 ]);
 
+/**
+ * The error behind Strands' wrapping: the agent loop rethrows a provider's error as a ModelError
+ * whose `cause` is the original (e.g. the AWS SDK's ThrottlingException).
+ */
+export function unwrapModelError(error: Error): Error {
+  let current = error;
+  while (current.name === 'ModelError' && current.cause instanceof Error) current = current.cause;
+  return current;
+}
+
+function httpStatusOf(error: Error): unknown {
+  return (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+}
+
 export function isRetryableModelError(error: Error): boolean {
-  if (RETRYABLE_NAMES.has(error.name)) return true;
-  const status = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-  return status === 429 || status === 503;
+  const root = unwrapModelError(error);
+  const status = httpStatusOf(root);
+  return RETRYABLE_NAMES.has(root.name) || status === 429 || status === 503;
 }
 
 export function isThrottlingError(error: Error): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-  return error.name === 'ModelThrottledError' || error.name === 'ThrottlingException' || status === 429;
+  const root = unwrapModelError(error);
+  return root.name === 'ModelThrottledError' || root.name === 'ThrottlingException' || httpStatusOf(root) === 429;
 }
 
 /**
