@@ -1,6 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // Examples import the package by name, as a user would; tests resolve it to the sources.
+    alias: {
+      'agentic-ai-framework/sdk': fileURLToPath(new URL('./sdk/index.ts', import.meta.url)),
+      'agentic-ai-framework': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+    },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,

@@ -1,2 +1,3 @@
 export * from './runtime';
 export * from './agents';
+export * from './foundation';

@@ -11,6 +11,8 @@ interface EsbuildApi {
 function loadEsbuild(entry: string, runtimeType: AgentRuntimeType): EsbuildApi {
   try {
     const resolved = require.resolve('esbuild', { paths: [path.dirname(entry), process.cwd(), __dirname] });
+    // Resolved at synth from the user's app: a static import would make esbuild our dependency.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(resolved) as EsbuildApi;
   } catch {
     throw new InvalidRuntimeConfigError(
