@@ -269,7 +269,8 @@ export abstract class BaseAgent extends Construct {
     for (const statement of definition.additionalPolicyStatementsForTools ?? []) {
       this.runtime.addToRolePolicy(statement);
     }
-    this.encryptionKey.grantEncryptDecrypt(role);
+    // Named actions rather than grantEncryptDecrypt's ReEncrypt*/GenerateDataKey* wildcards.
+    this.encryptionKey.grant(role, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 }
 

@@ -119,7 +119,7 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
     for (const statement of agentCoreRuntimeStatements(this, this.runtimeName, this.logGroup)) {
       this.addToRolePolicy(statement);
     }
-    props.encryptionKey?.grantEncryptDecrypt(this.executionRole);
+    props.encryptionKey?.grant(this.executionRole, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 
   /**
@@ -164,7 +164,11 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
 
     if (config.codeBucket !== undefined && config.codeKey !== undefined) {
       const bucket = s3.Bucket.fromBucketName(this, 'CodeBucket', config.codeBucket);
-      bucket.grantRead(this.executionRole, config.codeKey);
+      this.addToRolePolicy(new iam.PolicyStatement({
+        sid: 'ReadCodePackage',
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects(config.codeKey)],
+      }));
       const python = props.code.language === AgentCodeLanguage.PYTHON;
       return agentcore.AgentRuntimeArtifact.fromS3(
         { bucketName: config.codeBucket, objectKey: config.codeKey },
@@ -175,8 +179,13 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
 
     const code = props.code.bindForAgentCore(this);
     const asset = code.codeAsset!;
-    // Asset.grantRead would cover the whole assets bucket; this object is all the runtime reads.
-    asset.bucket.grantRead(this.executionRole, asset.s3ObjectKey);
+    // Asset.grantRead would cover the whole assets bucket, and Bucket.grantRead adds bucket-wide
+    // List/GetBucket*; this one object is all the runtime reads.
+    this.addToRolePolicy(new iam.PolicyStatement({
+      sid: 'ReadCodePackage',
+      actions: ['s3:GetObject'],
+      resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
+    }));
     return agentcore.AgentRuntimeArtifact.fromS3(
       { bucketName: asset.s3BucketName, objectKey: asset.s3ObjectKey },
       code.runtime!,

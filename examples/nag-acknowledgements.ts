@@ -1,0 +1,65 @@
+import { CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { AgentCoreAgentRuntime, LambdaAgentRuntime, type BaseAgent } from 'agentic-ai-framework';
+
+/**
+ * The cdk-nag (AwsSolutions) findings an agent raises, acknowledged on the construct that raises
+ * them, one rule id at a time, each with its reason. Copy this file with the example.
+ */
+export function acknowledgeAgentFindings(agent: BaseAgent): void {
+  const stack = Stack.of(agent);
+  const role = agent.runtime.executionRole;
+  // cdk-nag names findings with intrinsics flattened: <AWS::Region> unless the region is concrete.
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  const arn = (service: string, resource: string) => `arn:<AWS::Partition>:${service}:${region}:${account}:${resource}`;
+  const ack = (resource: string, reason: string) => ({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+  const logGroup = `<${logicalId(agent.runtime.logGroup)}.Arn>:log-stream:*`;
+  const logStreamReason = 'Log streams get generated names at run time; writing is limited to streams of the agent\'s own log group.';
+
+  if (agent.runtime instanceof LambdaAgentRuntime) {
+    Validations.of(role).acknowledge(ack(logGroup, logStreamReason));
+    Validations.of(agent.runtime.agentFunction).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The agent runs on nodejs22.x on purpose: the same bundle runs on AgentCore, whose only Node.js runtime is NODE_22.',
+    });
+  }
+  if (agent.runtime instanceof AgentCoreAgentRuntime) {
+    Validations.of(role).acknowledge(
+      ack(logGroup, logStreamReason),
+      ack(arn('logs', 'log-group:/aws/bedrock-agentcore/runtimes/*'),
+        'AgentCore writes runtime logs to a group named after the runtime id (/aws/bedrock-agentcore/runtimes/<id>-<endpoint>), known only after deployment (AgentCore documentation, execution role permissions).'),
+      ack(arn('logs', 'log-group:/aws/bedrock-agentcore/runtimes/*:log-stream:*'),
+        'Streams of the runtime log groups above, created at run time with generated names.'),
+      ack(arn('bedrock-agentcore', `workload-identity-directory/default/workload-identity/${agent.runtime.runtimeName}-*`),
+        'The runtime\'s workload identity is named <runtime name>-<generated suffix> by AgentCore; the pattern is limited to this runtime\'s name.'),
+    );
+  }
+  Validations.of(role).acknowledge(
+    ack('*', 'Only actions without resource-level permissions use "*": the X-Ray actions, logs:DescribeLogGroups, ec2:Describe* (VPC agents), and cloudwatch:PutMetricData limited to one namespace by a condition.'),
+  );
+}
+
+/**
+ * Findings on a role that may invoke agents: Lambda's grant covers the function's versions and
+ * aliases (`<function ARN>:*`), AgentCore's the runtime's endpoints (`<runtime ARN>/*`).
+ */
+export function acknowledgeInvokerFindings(invoker: IConstruct, agents: BaseAgent[]): void {
+  for (const agent of agents) {
+    const runtime = agent.runtime;
+    const resource = runtime instanceof LambdaAgentRuntime
+      ? `<${logicalId(runtime.agentFunction)}.Arn>:*`
+      : `<${logicalId((runtime as AgentCoreAgentRuntime).agentCoreAgent)}.AgentRuntimeArn>/*`;
+    Validations.of(invoker).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${resource}]`,
+      reason: runtime instanceof LambdaAgentRuntime
+        ? 'Invoking a qualified function (version or alias) needs <function ARN>:*; limited to this agent\'s function.'
+        : 'InvokeAgentRuntime is authorized on the runtime and on the endpoint named by the qualifier (<runtime ARN>/runtime-endpoint/<name>); limited to this agent\'s runtime.',
+    });
+  }
+}
+
+function logicalId(construct: IConstruct): string {
+  const resource = construct.node.defaultChild ?? construct;
+  return Stack.of(construct).resolve((resource as CfnResource).logicalId);
+}

@@ -1,0 +1,51 @@
+import * as path from 'path';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
+import type { Construct } from 'constructs';
+import { AgentRuntimeType, BatchAgent, BedrockModel, InferenceProfileGeo, type AgentDefinitionProps } from 'agentic-ai-framework';
+import { acknowledgeAgentFindings, acknowledgeInvokerFindings } from '../nag-acknowledgements';
+
+/**
+ * One agent definition on both runtimes side by side: the only difference is `runtime`.
+ * Both agents share the prompt and tool assets and the stack's one KMS key.
+ */
+export class RuntimeComparisonStack extends Stack {
+  public readonly onLambda: BatchAgent;
+  public readonly onAgentCore: BatchAgent;
+  public readonly caller: iam.Role;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, props);
+
+    const agentDefinition: AgentDefinitionProps = {
+      bedrockModel: BedrockModel.crossRegionInferenceProfile(InferenceProfileGeo.US, 'anthropic.claude-sonnet-4-20250514-v1:0'),
+      systemPrompt: new s3Assets.Asset(this, 'SystemPrompt', { path: path.join(__dirname, 'prompt.txt') }),
+      tools: [new s3Assets.Asset(this, 'CurrencyTool', { path: path.join(__dirname, 'tools', 'currency_lookup.json') })],
+    };
+    const common = { agentDefinition, prompt: 'Extract the invoice fields as JSON.', expectJson: true };
+
+    this.onLambda = new BatchAgent(this, 'OnLambda', {
+      ...common,
+      agentName: 'invoices-lambda',
+      runtime: { type: AgentRuntimeType.LAMBDA, config: { timeout: Duration.minutes(15) } },
+    });
+    this.onAgentCore = new BatchAgent(this, 'OnAgentCore', {
+      ...common,
+      agentName: 'invoices-agentcore',
+      runtime: { type: AgentRuntimeType.AGENTCORE, config: { timeout: Duration.hours(2) } },
+    });
+
+    // A caller allowed to invoke both: lambda:InvokeFunction and bedrock-agentcore:InvokeAgentRuntime.
+    this.caller = new iam.Role(this, 'Caller', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Invokes the invoice agent on either runtime',
+    });
+    this.onLambda.grantInvoke(this.caller);
+    this.onAgentCore.grantInvoke(this.caller);
+
+    acknowledgeAgentFindings(this.onLambda);
+    acknowledgeAgentFindings(this.onAgentCore);
+    acknowledgeInvokerFindings(this.caller, [this.onLambda, this.onAgentCore]);
+  }
+}
