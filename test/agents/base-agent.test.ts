@@ -1,0 +1,263 @@
+import * as fs from 'fs';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import {
+  AgentCode, AgentCoreAgentRuntime, AgentLayer, AgentRuntimeType, BedrockModel, InferenceProfileGeo, InvalidRuntimeConfigError, LambdaAgentRuntime,
+} from '../../src';
+import { expectValidIam } from '../helpers/iam-validity';
+import { synth, testStack } from '../helpers/test-app';
+import { AGENT_FIXTURES, MODEL_ID, RUNTIME_TYPES, agentEnvironment, batchAgent, resourcesOfType, toolAsset } from './helpers';
+
+describe.each(RUNTIME_TYPES)('BatchAgent on %s', (type) => {
+  it('passes the seed environment to the agent and grants exactly what it reads', async () => {
+    const stack = testStack();
+    const tools = [toolAsset(stack, 'ToolFile'), toolAsset(stack, 'ToolZip', true)];
+    const agent = batchAgent(stack, 'Invoices', type, {
+      agentName: 'invoices',
+      agentDefinition: {
+        bedrockModel: BedrockModel.foundationModel(MODEL_ID),
+        systemPrompt: batchAgentPrompt(stack),
+        tools,
+      },
+      expectJson: true,
+      environment: { EXTRA: 'value' },
+    });
+    const template = synth(stack);
+    const env = agentEnvironment(template.toJSON());
+    expect(env).toMatchObject({
+      MODEL_ID, INVOKE_TYPE: 'batch', PROMPT: 'Summarise the document.', EXPECT_JSON: 'true', EXTRA: 'value',
+      SYSTEM_PROMPT_S3_BUCKET_NAME: 'cdk-hnb659fds-assets-123456789012-us-east-1',
+    });
+    const toolsConfig = JSON.parse(env.TOOLS_CONFIG as string);
+    expect(toolsConfig).toEqual([
+      { bucketName: 'cdk-hnb659fds-assets-123456789012-us-east-1', key: tools[0].s3ObjectKey, isFile: true, isZipArchive: false },
+      { bucketName: 'cdk-hnb659fds-assets-123456789012-us-east-1', key: tools[1].s3ObjectKey, isFile: false, isZipArchive: true },
+    ]);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:bedrock:us-east-1::foundation-model/${MODEL_ID}`]] },
+          }),
+          Match.objectLike({ Sid: 'ReadPromptAndTools', Action: 's3:GetObject', Resource: Match.arrayWith([Match.objectLike({ 'Fn::Join': Match.anyValue() })]) }),
+        ]),
+      },
+    });
+    // No bucket-wide grant anywhere in the agent's policy.
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('s3:List');
+    expect(policies).not.toContain('s3:GetBucket');
+    expect(agent.runtime.runtimeType).toBe(type);
+    await expectValidIam(template);
+  });
+
+  it('shares one KMS key with rotation per stack and lets each role use it', () => {
+    const stack = testStack();
+    const a = batchAgent(stack, 'A', type);
+    const b = batchAgent(stack, 'B', type);
+    const template = synth(stack);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    expect(a.encryptionKey).toBe(b.encryptionKey);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'] })]) },
+    });
+  });
+
+  it('uses a given execution role and keeps the deprecated getters', () => {
+    const stack = testStack();
+    const principal = type === AgentRuntimeType.LAMBDA ? 'lambda.amazonaws.com' : 'bedrock-agentcore.amazonaws.com';
+    const role = new iam.Role(stack, 'Shared', { assumedBy: new iam.ServicePrincipal(principal) });
+    const agent = batchAgent(stack, 'A', type, { executionRole: role });
+    expect(agent.runtime.executionRole).toBe(role);
+    expect(agent.agentRole).toBe(role);
+    if (type === AgentRuntimeType.LAMBDA) {
+      expect(agent.agentFunction).toBe((agent.runtime as LambdaAgentRuntime).agentFunction);
+    } else {
+      expect(agent.agentFunction).toBeUndefined();
+      expect(agent.runtime).toBeInstanceOf(AgentCoreAgentRuntime);
+    }
+    const template = synth(stack);
+    template.resourceCountIs('AWS::IAM::Role', 1);
+  });
+
+  it('applies the default data protection policy and retention to its log group', () => {
+    const stack = testStack();
+    batchAgent(stack, 'A', type);
+    const template = synth(stack);
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: 7,
+      KmsKeyId: Match.anyValue(),
+      DataProtectionPolicy: Match.objectLike({ Name: 'agent-a-data-protection' }),
+    });
+  });
+
+  it('attaches additional tool statements and grants invoke', async () => {
+    const stack = testStack();
+    const statement = new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['arn:aws:dynamodb:us-east-1:123456789012:table/Vendors'] });
+    const agent = batchAgent(stack, 'A', type, {
+      agentDefinition: { bedrockModel: BedrockModel.foundationModel(MODEL_ID), systemPrompt: batchAgentPrompt(stack), additionalPolicyStatementsForTools: [statement] },
+    });
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    agent.grantInvoke(caller);
+    const template = synth(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'dynamodb:GetItem' })]) },
+    });
+    const action = type === AgentRuntimeType.LAMBDA ? 'lambda:InvokeFunction' : 'bedrock-agentcore:InvokeAgentRuntime';
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toContain(action);
+    await expectValidIam(template);
+  });
+
+  it('runs in a VPC with the permissions the runtime needs', () => {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    batchAgent(stack, 'A', type, { network: { vpc } });
+    const template = synth(stack);
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    if (type === AgentRuntimeType.LAMBDA) {
+      template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() } });
+      expect(policies).toContain('ec2:CreateNetworkInterface');
+    } else {
+      template.hasResourceProperties('AWS::BedrockAgentCore::Runtime', {
+        NetworkConfiguration: { NetworkMode: 'VPC', NetworkModeConfig: { Subnets: Match.anyValue(), SecurityGroups: Match.anyValue() } },
+      });
+      // AgentCore manages the ENIs with its service-linked role; the execution role needs nothing.
+      expect(policies).not.toContain('ec2:');
+    }
+  });
+});
+
+describe('observability', () => {
+  it('Lambda: X-Ray and Powertools environment', () => {
+    const stack = testStack();
+    batchAgent(stack, 'A', AgentRuntimeType.LAMBDA, { metricNamespace: 'Invoices', logLevel: 'DEBUG' });
+    synth(stack).hasResourceProperties('AWS::Lambda::Function', {
+      TracingConfig: { Mode: 'Active' },
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'agent-a', POWERTOOLS_METRICS_NAMESPACE: 'Invoices', POWERTOOLS_LOG_LEVEL: 'DEBUG', LOG_LEVEL: 'DEBUG' }) },
+    });
+  });
+
+  it('AgentCore: tracing, application and usage logs into its log group, OTEL environment naming it', () => {
+    const stack = testStack();
+    const agent = batchAgent(stack, 'A', AgentRuntimeType.AGENTCORE);
+    const template = synth(stack);
+    const logGroup = stack.resolve(agent.runtime.logGroup.logGroupName);
+    const env = agentEnvironment(template.toJSON());
+    expect(env).toMatchObject({
+      AGENT_OBSERVABILITY_ENABLED: 'true', OTEL_SERVICE_NAME: 'agent-a', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_RESOURCE_ATTRIBUTES: { 'Fn::Join': ['', ['service.name=agent-a,aws.log.group.names=', logGroup]] },
+    });
+    expect(JSON.stringify(env.OTEL_EXPORTER_OTLP_LOGS_HEADERS)).toContain(JSON.stringify(logGroup));
+    expect(env).not.toHaveProperty('OTEL_PYTHON_DISTRO');
+    template.resourceCountIs('AWS::Logs::Delivery', 3); // application logs, usage logs, traces
+    template.hasResourceProperties('AWS::Logs::DeliverySource', { LogType: 'USAGE_LOGS' });
+    template.hasResourceProperties('AWS::Logs::DeliverySource', { LogType: 'APPLICATION_LOGS' });
+  });
+
+  it('AgentCore with Python code: the ADOT distro and configurator', () => {
+    const stack = testStack();
+    batchAgent(stack, 'A', AgentRuntimeType.AGENTCORE, { code: AgentCode.fromPythonDirectory(path.join(__dirname, '..', 'fixtures', 'python-agent')) });
+    expect(agentEnvironment(synth(stack).toJSON())).toMatchObject({ OTEL_PYTHON_DISTRO: 'aws_distro', OTEL_PYTHON_CONFIGURATOR: 'aws_configurator' });
+  });
+
+  it('off: no tracing, no telemetry environment, the log group stays', () => {
+    for (const type of RUNTIME_TYPES) {
+      const stack = testStack();
+      batchAgent(stack, 'A', type, { enableObservability: false, logGroupDataProtection: { disabled: true } });
+      const template = synth(stack);
+      const env = agentEnvironment(template.toJSON());
+      expect(Object.keys(env).filter((k) => k.startsWith('OTEL_') || k.startsWith('POWERTOOLS_'))).toEqual([]);
+      template.resourceCountIs('AWS::Logs::LogGroup', 1);
+      template.hasResourceProperties('AWS::Logs::LogGroup', { DataProtectionPolicy: Match.absent() });
+    }
+  });
+});
+
+describe('BedrockModel', () => {
+  it('cross-Region profile: the profile and the foundation model in each routed Region', () => {
+    const stack = testStack();
+    const model = BedrockModel.crossRegionInferenceProfile(InferenceProfileGeo.EU, MODEL_ID, { regions: ['eu-west-1', 'eu-central-1'] });
+    expect(model.modelId).toBe(`eu.${MODEL_ID}`);
+    expect(stack.resolve(model.resourceArns(stack))).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:bedrock:us-east-1:123456789012:inference-profile/eu.${MODEL_ID}`]] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:bedrock:eu-west-1::foundation-model/${MODEL_ID}`]] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:bedrock:eu-central-1::foundation-model/${MODEL_ID}`]] },
+    ]);
+  });
+
+  it('global profile routes to any Region', () => {
+    const stack = testStack();
+    const arns = stack.resolve(BedrockModel.crossRegionInferenceProfile(InferenceProfileGeo.GLOBAL, MODEL_ID).resourceArns(stack));
+    expect(JSON.stringify(arns[1])).toContain(`:bedrock:*::foundation-model/${MODEL_ID}`);
+  });
+
+  it('rejects ids with a geography prefix or no provider', () => {
+    expect(() => BedrockModel.foundationModel(`us.${MODEL_ID}`)).toThrow(/crossRegionInferenceProfile/);
+    expect(() => BedrockModel.foundationModel('claude')).toThrow(/<provider>\.<model>/);
+  });
+});
+
+describe('layers', () => {
+  const layerDir = path.join(AGENT_FIXTURES, 'layer');
+
+  it('Lambda: directory and ARN layers are attached', () => {
+    const stack = testStack();
+    batchAgent(stack, 'A', AgentRuntimeType.LAMBDA, {
+      agentDefinition: {
+        bedrockModel: BedrockModel.foundationModel(MODEL_ID), systemPrompt: batchAgentPrompt(stack),
+        lambdaLayers: [AgentLayer.fromDirectory(layerDir), AgentLayer.fromLayerVersionArn('arn:aws:lambda:us-east-1:123456789012:layer:deps:3')],
+      },
+    });
+    const template = synth(stack);
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+    const fn = resourcesOfType(template.toJSON(), 'AWS::Lambda::Function')[0][1];
+    expect((fn.Properties!.Layers as unknown[])).toHaveLength(2);
+  });
+
+  it('AgentCore: an ARN-only layer is rejected with the reason', () => {
+    const stack = testStack();
+    expect(() => batchAgent(stack, 'A', AgentRuntimeType.AGENTCORE, {
+      agentDefinition: {
+        bedrockModel: BedrockModel.foundationModel(MODEL_ID), systemPrompt: batchAgentPrompt(stack),
+        lambdaLayers: [AgentLayer.fromLayerVersionArn('arn:aws:lambda:us-east-1:123456789012:layer:deps:3')],
+      },
+    })).toThrow(InvalidRuntimeConfigError);
+    expect(() => batchAgent(testStack(), 'A', AgentRuntimeType.AGENTCORE, {
+      agentDefinition: {
+        bedrockModel: BedrockModel.foundationModel(MODEL_ID), systemPrompt: batchAgentPrompt(stack),
+        lambdaLayers: [AgentLayer.fromLayerVersionArn('arn:aws:lambda:us-east-1:123456789012:layer:deps:3')],
+      },
+    })).toThrow(/known only by its ARN.*AgentLayer.fromDirectory/);
+  });
+
+  it('AgentCore: a directory layer is merged into the code package', () => {
+    const stack = testStack();
+    const agent = batchAgent(stack, 'A', AgentRuntimeType.AGENTCORE, {
+      agentDefinition: { bedrockModel: BedrockModel.foundationModel(MODEL_ID), systemPrompt: batchAgentPrompt(stack), lambdaLayers: [AgentLayer.fromDirectory(layerDir)] },
+    });
+    const assembly = (stack.node.root as App).synth();
+    const asset = (agent.runtime as AgentCoreAgentRuntime).node.findChild('CodeAsset') as s3Assets.Asset;
+    const staged = path.join(assembly.directory, asset.assetPath);
+    expect(fs.existsSync(path.join(staged, 'index.js'))).toBe(true);
+    expect(fs.existsSync(path.join(staged, 'node_modules', 'extra', 'index.js'))).toBe(true);
+  });
+});
+
+describe('validation', () => {
+  it('rejects an invalid runtime configuration at construction', () => {
+    expect(() => batchAgent(testStack(), 'A', AgentRuntimeType.LAMBDA, { runtime: { type: AgentRuntimeType.LAMBDA, config: { timeout: Duration.minutes(20) } } }))
+      .toThrow(InvalidRuntimeConfigError);
+    expect(() => batchAgent(testStack(), 'A', 'ECS' as AgentRuntimeType)).toThrow(InvalidRuntimeConfigError);
+  });
+});
+
+function batchAgentPrompt(stack: Stack): s3Assets.Asset {
+  return new s3Assets.Asset(stack, `Prompt${stack.node.children.length}`, { path: path.join(AGENT_FIXTURES, 'prompt.txt') });
+}
