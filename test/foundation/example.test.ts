@@ -2,15 +2,11 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { MetadataEntry } from 'constructs';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeFoundationStack } from '../../examples/runtime-foundation/stack';
 import { AgentCoreRuntimeFoundation } from '../../src/foundation';
 import { expectValidIam } from '../helpers/iam-validity';
 import { synth, TEST_ENV, VALIDATION_CONTEXT } from '../helpers/test-app';
-
-// The example imports the library by its package name, as a user would; here that name is the
-// repository's sources (vi.mock is hoisted above the imports).
-vi.mock('agentic-ai-framework', async () => await import('../../src/foundation/index.js'));
 
 describe('examples/runtime-foundation', () => {
   let app: App;
