@@ -33,10 +33,11 @@ export function resourcesOfType(template: { Resources?: Record<string, { Type: s
 
 /** The environment of the one agent in the template, whichever the runtime. */
 export function agentEnvironment(template: Record<string, unknown>): Record<string, unknown> {
-  const t = template as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+  type Props = { Environment?: { Variables: Record<string, unknown> }; EnvironmentVariables?: Record<string, unknown> };
+  const t = template as { Resources: Record<string, { Type: string; Properties: Props }> };
   for (const r of Object.values(t.Resources)) {
     if (r.Type === 'AWS::Lambda::Function' && r.Properties.Environment) return r.Properties.Environment.Variables;
-    if (r.Type === 'AWS::BedrockAgentCore::Runtime') return r.Properties.EnvironmentVariables;
+    if (r.Type === 'AWS::BedrockAgentCore::Runtime') return r.Properties.EnvironmentVariables ?? {};
   }
   throw new Error('no agent runtime in template');
 }
