@@ -47,24 +47,21 @@ function textOf(result: AgentResult): string {
 }
 
 async function runAgent(agent: Agent, content: Parameters<Agent['stream']>[0], options: InvocationOptions, invocationState: Record<string, unknown>): Promise<AgentResult> {
-  const onAbort = (): void => agent.cancel();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const stream = agent.stream(content, { invocationState });
-    for (let next = await stream.next(); ; next = await stream.next()) {
-      if (next.done === true) return next.value;
-      const event = next.value;
-      if (
-        options.onText !== undefined &&
-        event.type === 'modelStreamUpdateEvent' &&
-        event.event.type === 'modelContentBlockDeltaEvent' &&
-        event.event.delta.type === 'textDelta'
-      ) {
-        options.onText(event.event.delta.text);
-      }
+  const stream = agent.stream(content, {
+    invocationState,
+    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+  });
+  for (let next = await stream.next(); ; next = await stream.next()) {
+    if (next.done === true) return next.value;
+    const event = next.value;
+    if (
+      options.onText !== undefined &&
+      event.type === 'modelStreamUpdateEvent' &&
+      event.event.type === 'modelContentBlockDeltaEvent' &&
+      event.event.delta.type === 'textDelta'
+    ) {
+      options.onText(event.event.delta.text);
     }
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
   }
 }
 

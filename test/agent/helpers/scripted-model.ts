@@ -2,7 +2,13 @@ import { Model, type BaseModelConfig, type Message, type ModelStreamEvent, type 
 
 /** One model turn: text, a tool call, or an error thrown instead of answering. */
 export type Turn =
-  | { readonly text: string | readonly string[]; readonly usage?: Usage; readonly delayMs?: number }
+  | {
+      readonly text: string | readonly string[];
+      readonly usage?: Usage;
+      readonly delayMs?: number;
+      /** Streams the first part, then holds the answer until this settles or the call is cancelled. */
+      readonly holdUntil?: Promise<unknown>;
+    }
   | { readonly toolUse: { readonly name: string; readonly input: unknown; readonly id?: string }; readonly usage?: Usage }
   | { readonly error: Error };
 
@@ -21,6 +27,17 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
       resolve();
     });
   });
+
+/** Waits for `promise`, or fails as a provider's transport does when the agent cancels the call. */
+function untilOrAborted(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (signal === undefined) return promise;
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject);
+  });
+}
 
 /**
  * A Strands Model that plays a fixed script, one turn per call, and records every call. Text
@@ -62,8 +79,10 @@ export class ScriptedModel extends Model<BaseModelConfig> {
       yield { type: 'modelMessageStopEvent', stopReason: 'toolUse' };
     } else {
       yield { type: 'modelContentBlockStartEvent' };
-      for (const part of typeof turn.text === 'string' ? [turn.text] : turn.text) {
+      const parts = typeof turn.text === 'string' ? [turn.text] : turn.text;
+      for (const [index, part] of parts.entries()) {
         if (turn.delayMs !== undefined) await sleep(turn.delayMs, options?.cancelSignal);
+        if (index === 1 && turn.holdUntil !== undefined) await untilOrAborted(turn.holdUntil, options?.cancelSignal);
         yield { type: 'modelContentBlockDeltaEvent', delta: { type: 'textDelta', text: part } };
       }
       yield { type: 'modelContentBlockStopEvent' };
@@ -76,6 +95,28 @@ export class ScriptedModel extends Model<BaseModelConfig> {
 /** The text of every text block of a message. */
 export function textOfMessage(message: Message): string {
   return message.content.flatMap((block) => (block.type === 'textBlock' ? [block.text] : [])).join('');
+}
+
+/** A model whose behaviour a test swaps between cases, so one server serves every case. */
+export class SwitchableModel extends Model<BaseModelConfig> {
+  public current: Model;
+
+  constructor(initial: Model) {
+    super();
+    this.current = initial;
+  }
+
+  updateConfig(config: BaseModelConfig): void {
+    this.current.updateConfig(config);
+  }
+
+  getConfig(): BaseModelConfig {
+    return this.current.getConfig();
+  }
+
+  stream(messages: Message[], options?: StreamOptions): AsyncIterable<ModelStreamEvent> {
+    return this.current.stream(messages, options);
+  }
 }
 
 /** A model that answers every call with the text of the last user message (for server tests). */

@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { invokeAgent } from '../../agent/core/invoke.js';
+import { createAgentServer, type AgentServer } from '../../agent/server.js';
+import { testDependencies, type TestDependencies } from './helpers/deps.js';
+import { httpRequest, parseEventStream, rawRequest } from './helpers/http.js';
+import { memoryLogger } from './helpers/memory.js';
+import { EchoModel, ScriptedModel, SwitchableModel } from './helpers/scripted-model.js';
+
+const SESSION_ID = 'session-0123456789-0123456789-0123456789';
+const MAX_BODY = 16 * 1024;
+const valid = { documentId: 'doc-1', contentType: 'data', content: { data: 'Invoice 7: 42 EUR' }, eventTime: '2025-01-01T00:00:00Z' };
+
+/** A promise and the function that settles it, to hold an invocation open for as long as a test needs. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** Polls until `check` holds: for states the server reaches asynchronously. */
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('AgentCore server', () => {
+  const model = new SwitchableModel(new EchoModel());
+  let clock = 1_700_000_000_000;
+  let deps: TestDependencies;
+  let agentServer: AgentServer;
+  let base: string;
+  let port: number;
+
+  beforeAll(async () => {
+    deps = testDependencies({ model, objects: { 'docs/present.txt': 'hello' } });
+    agentServer = createAgentServer({
+      invoke: (payload, options) => invokeAgent(payload, deps, options),
+      logger: memoryLogger(),
+      maxBodyBytes: MAX_BODY,
+      now: () => clock,
+    });
+    const address = await agentServer.listen(0, '127.0.0.1');
+    port = address.port;
+    base = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    await agentServer.close(0);
+  });
+
+  beforeEach(() => {
+    model.current = new EchoModel();
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    httpRequest(`${base}/invocations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('answers GET /ping with Healthy and the time of the last status change in unix seconds', async () => {
+    const answer = await httpRequest(`${base}/ping`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(answer.json()).toEqual({ status: 'Healthy', time_of_last_update: Math.floor(clock / 1000) });
+  });
+
+  it('answers HEAD /ping without a body', async () => {
+    const answer = await httpRequest(`${base}/ping`, { method: 'HEAD' });
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe('');
+  });
+
+  it('runs an invocation and answers the AgentInvocationResponse as JSON, echoing the session id', async () => {
+    const answer = await post(valid, { 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id': SESSION_ID });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-amzn-bedrock-agentcore-runtime-session-id']).toBe(SESSION_ID);
+    const body = answer.json() as { result: string; metadata: Record<string, unknown> };
+    // The echo model answers with the user message: the prompt followed by the document.
+    expect(body.result).toContain('Extract the invoice fields.');
+    expect(body.result).toContain('Invoice 7: 42 EUR');
+    // The echo model reports no usage, so no tokens are counted.
+    expect(body.metadata).toEqual({ executionTime: expect.any(Number), tokensUsed: 0, modelId: deps.config.modelId });
+  });
+
+  it('accepts a query string on /invocations', async () => {
+    const answer = await httpRequest(`${base}/invocations?qualifier=DEFAULT`, { method: 'POST', body: JSON.stringify(valid) });
+    expect(answer.status).toBe(200);
+  });
+
+  it('streams the model text and a final result event when the client asks for text/event-stream', async () => {
+    model.current = new ScriptedModel([{ text: ['The total ', 'is ', '42 EUR.'] }]);
+    const answer = await post(valid, { Accept: 'text/event-stream' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    const events = parseEventStream(answer.text);
+    expect(events.map((e) => e.event)).toEqual(['text', 'text', 'text', 'result']);
+    expect(events.slice(0, 3).map((e) => e.data)).toEqual([
+      { type: 'text', text: 'The total ' },
+      { type: 'text', text: 'is ' },
+      { type: 'text', text: '42 EUR.' },
+    ]);
+    expect(events[3]?.data).toMatchObject({ type: 'result', result: 'The total is 42 EUR.', metadata: { modelId: deps.config.modelId } });
+  });
+
+  it('answers a streamed request that fails validation with a plain 400, before any event', async () => {
+    const answer = await post({ contentType: 'data' }, { Accept: 'text/event-stream' });
+    expect(answer.status).toBe(400);
+    expect(answer.json()).toMatchObject({ fields: ['content'] });
+  });
+
+  it('ends a stream with an error event when the model fails after text was sent', async () => {
+    const reset = Promise.reject(new Error('connection reset by Bedrock'));
+    reset.catch(() => undefined); // handled when the model awaits it
+    model.current = new ScriptedModel([{ text: ['partial ', 'never'], holdUntil: reset }]);
+    const answer = await post(valid, { Accept: 'text/event-stream' });
+    const events = parseEventStream(answer.text);
+    expect(events[0]).toEqual({ event: 'text', data: { type: 'text', text: 'partial ' } });
+    expect(events.at(-1)).toMatchObject({ event: 'error', data: { type: 'error', statusCode: 502, cause: 'connection reset by Bedrock' } });
+  });
+
+  it.each([
+    ['malformed JSON', '{"contentType": "data",', 'Request body is not valid JSON'],
+    ['an empty body', '', 'Request body is empty'],
+  ])('answers 400 to %s', async (_name, body, message) => {
+    const answer = await post(body);
+    expect(answer.status).toBe(400);
+    expect((answer.json() as { error: string }).error).toContain(message);
+  });
+
+  it('answers 400 naming every missing or invalid field', async () => {
+    const answer = await post({ contentType: 'file', content: { bucket: '', location: 'ftp' } });
+    expect(answer.status).toBe(400);
+    expect(answer.json()).toEqual({
+      error: expect.stringContaining('Invalid request'),
+      fields: ['content.bucket', 'content.key', 'content.location'],
+    });
+  });
+
+  it('answers 400 to JSON that is not an object', async () => {
+    const answer = await post('[1,2,3]');
+    expect(answer.status).toBe(400);
+    expect(answer.json()).toMatchObject({ fields: ['(body)'] });
+  });
+
+  it('answers 413 to a body over the limit, declared or streamed in chunks', async () => {
+    const big = JSON.stringify({ ...valid, content: { data: 'x'.repeat(MAX_BODY) } });
+    const declared = await post(big);
+    expect(declared.status).toBe(413);
+    expect(declared.json()).toEqual({ error: `Request body exceeds the limit of ${MAX_BODY} bytes` });
+    const chunked = await httpRequest(`${base}/invocations`, {
+      method: 'POST',
+      headers: { 'Transfer-Encoding': 'chunked' },
+      chunks: [big.slice(0, 10_000), big.slice(10_000)],
+    });
+    expect(chunked.status).toBe(413);
+  });
+
+  it('answers 404 to an unknown route', async () => {
+    const answer = await httpRequest(`${base}/invoke`, { method: 'POST', body: '{}' });
+    expect(answer.status).toBe(404);
+    expect((answer.json() as { error: string }).error).toContain('/invoke');
+  });
+
+  it.each([
+    ['GET', '/invocations', 'POST'],
+    ['PUT', '/invocations', 'POST'],
+    ['POST', '/ping', 'GET, HEAD'],
+  ])('answers 405 to %s %s with an Allow header', async (method, path, allow) => {
+    const answer = await httpRequest(`${base}${path}`, { method });
+    expect(answer.status).toBe(405);
+    expect(answer.headers.allow).toBe(allow);
+    expect((answer.json() as { error: string }).error).toContain(`Method ${method} not allowed`);
+  });
+
+  it('answers 400 to a request Node cannot parse and keeps serving', async () => {
+    const reply = await rawRequest(port, 'BREW /invocations HTCPCP/1.0\r\n\r\n');
+    expect(reply.startsWith('HTTP/1.1 400 Bad Request')).toBe(true);
+    expect(reply).toContain('"error"');
+    expect((await httpRequest(`${base}/ping`)).status).toBe(200);
+  });
+
+  it('answers 422 when the document does not exist and 502 when the model fails', async () => {
+    const missing = await post({ contentType: 'file', content: { bucket: 'docs', key: 'absent.pdf' } });
+    expect(missing.status).toBe(422);
+    expect(missing.json()).toEqual({ error: 's3://docs/absent.pdf does not exist', fields: ['content'] });
+
+    model.current = new ScriptedModel([{ error: Object.assign(new Error('Malformed input request'), { name: 'ValidationException' }) }]);
+    const failed = await post(valid);
+    expect(failed.status).toBe(502);
+    expect(failed.json()).toEqual({
+      error: 'Agent invocation failed for LAMBDA: Malformed input request',
+      cause: 'Malformed input request',
+    });
+  });
+
+  it('reports HealthyBusy on /ping while an invocation runs, and Healthy again after', async () => {
+    const hold = gate();
+    model.current = new ScriptedModel([{ text: ['working', ' done'], holdUntil: hold.promise }]);
+    clock += 5_000;
+    const running = post(valid);
+    await until(() => agentServer.inFlight === 1, 'the invocation to start');
+
+    const busy = await httpRequest(`${base}/ping`);
+    expect(busy.json()).toEqual({ status: 'HealthyBusy', time_of_last_update: Math.floor(clock / 1000) });
+
+    clock += 7_000;
+    hold.open();
+    expect((await running).status).toBe(200);
+    const idle = await httpRequest(`${base}/ping`);
+    expect(idle.json()).toEqual({ status: 'Healthy', time_of_last_update: Math.floor(clock / 1000) });
+  });
+
+  it('serves concurrent invocations independently', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => post({ contentType: 'data', content: { data: `document number ${i}` } })),
+    );
+    answers.forEach((answer, i) => {
+      expect(answer.status).toBe(200);
+      expect((answer.json() as { result: string }).result).toContain(`document number ${i}`);
+    });
+  });
+
+  it('cancels the agent when the client disconnects, and recovers', async () => {
+    // The model holds its answer until the agent cancels the call, as Bedrock's client does on abort.
+    const slow = new ScriptedModel([{ text: ['first', ' never sent'], holdUntil: new Promise(() => undefined) }]);
+    model.current = slow;
+    const running = httpRequest(`${base}/invocations`, { method: 'POST', body: JSON.stringify(valid), headers: { Accept: 'text/event-stream' } });
+    await until(() => slow.calls.length === 1, 'the model to be called');
+    // Cut the connection mid-answer, as a client that goes away would.
+    agentServer.server.closeAllConnections();
+    await running.catch(() => undefined);
+    await until(() => agentServer.inFlight === 0, 'the invocation to end');
+    const completed = deps.logger.lines.filter((l) => l.message === 'Invocation completed').at(-1);
+    expect(completed).toMatchObject({ documentId: 'doc-1', stopReason: 'cancelled' });
+    expect((await httpRequest(`${base}/ping`)).json()).toMatchObject({ status: 'Healthy' });
+  });
+});
+
+describe('AgentCore server shutdown', () => {
+  it('lets a running invocation finish, then closes', async () => {
+    const hold = gate();
+    const deps = testDependencies({ model: new ScriptedModel([{ text: ['almost', ' there'], holdUntil: hold.promise }]) });
+    const agentServer = createAgentServer({ invoke: (p, o) => invokeAgent(p, deps, o), logger: memoryLogger() });
+    const { port } = await agentServer.listen(0, '127.0.0.1');
+    const running = httpRequest(`http://127.0.0.1:${port}/invocations`, { method: 'POST', body: JSON.stringify(valid) });
+    await until(() => agentServer.inFlight === 1, 'the invocation to start');
+
+    const closing = agentServer.close(30_000);
+    await expect(httpRequest(`http://127.0.0.1:${port}/ping`)).rejects.toThrow(/ECONNREFUSED/);
+    hold.open();
+    const answer = await running;
+    expect(answer.status).toBe(200);
+    expect((answer.json() as { result: string }).result).toBe('almost there');
+    await closing;
+    expect(agentServer.server.listening).toBe(false);
+  });
+});
