@@ -14,7 +14,8 @@ export type LambdaHandler = (event: unknown, context?: LambdaContext) => Promise
  * AgentInvocationRequest; typed errors are thrown as they are so a Catch can match their name.
  */
 export function createLambdaHandler(dependencies: () => AgentDependencies): LambdaHandler {
-  return (event, context) => {
+  // async, so a configuration error rejects the invocation rather than throwing synchronously.
+  return async (event, context) => {
     const options = context?.awsRequestId === undefined ? {} : { requestId: context.awsRequestId };
     return invokeAgent(event, dependencies(), options);
   };

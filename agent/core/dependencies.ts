@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { configureLogging } from '@strands-agents/sdk';
+import { configureLogging, type ModelRetryStrategy } from '@strands-agents/sdk';
 import { readConfig, type AgentConfig } from './config.js';
 import type { AgentRuntimeType } from './errors.js';
 import type { AgentDependencies } from './invoke.js';
@@ -13,6 +13,7 @@ export interface DependencyOverrides {
   readonly store?: ObjectStore;
   readonly modelFactory?: ModelFactory;
   readonly toolsDir?: string;
+  readonly retryStrategy?: () => ModelRetryStrategy;
 }
 
 /** Sends the Strands SDK's own warnings through the agent's structured logger. */
@@ -41,5 +42,13 @@ export function createDependencies(
   const store = overrides.store ?? createS3ObjectStore(new S3Client({}));
   const model = (overrides.modelFactory ?? bedrockModelFactory())(config.modelId);
   const resources = createResourceLoader(config, store, logger, overrides.toolsDir);
-  return { runtimeType, config, store, resources, model, logger };
+  return {
+    runtimeType,
+    config,
+    store,
+    resources,
+    model,
+    logger,
+    ...(overrides.retryStrategy === undefined ? {} : { retryStrategy: overrides.retryStrategy }),
+  };
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { EventStreamCodec } from '@smithy/core/event-streams';
 
@@ -69,13 +69,13 @@ function streamEvents(reply: Exclude<ConverseReply, { throttle: true }>): Array<
   return events;
 }
 
-async function readJson(req: IncomingMessage): Promise<ConverseRequestBody> {
+async function readJson(req: Http2ServerRequest): Promise<ConverseRequestBody> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as ConverseRequestBody;
 }
 
-function answer(res: ServerResponse, path: string, reply: ConverseReply): void {
+function answer(res: Http2ServerResponse, path: string, reply: ConverseReply): void {
   if ('throttle' in reply) {
     res.writeHead(429, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'ThrottlingException' });
     res.end(JSON.stringify({ message: 'Too many requests, please wait before trying again.' }));
@@ -93,12 +93,14 @@ function answer(res: ServerResponse, path: string, reply: ConverseReply): void {
 
 /**
  * A local stand-in for the Bedrock Runtime ConverseStream API (binary event-stream framing), on
- * 127.0.0.1 and a random port. `respond` picks the reply for each call from its body.
+ * 127.0.0.1 and a random port. It speaks cleartext HTTP/2 because the Bedrock Runtime client's
+ * default request handler is HTTP/2. `respond` picks the reply for each call from its body.
  */
 export async function startConverseEndpoint(
   respond: (body: ConverseRequestBody, index: number) => ConverseReply,
 ): Promise<ConverseEndpoint> {
   const calls: ConverseCall[] = [];
+  const sessions = new Set<Http2Session>();
   const server = createServer((req, res) => {
     readJson(req)
       .then((body) => {
@@ -111,6 +113,10 @@ export async function startConverseEndpoint(
         res.end(JSON.stringify({ message: String(error) }));
       });
   });
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -118,7 +124,7 @@ export async function startConverseEndpoint(
     calls,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        for (const session of sessions) session.destroy();
         server.close(() => resolve());
       }),
   };

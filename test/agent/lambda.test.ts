@@ -1,0 +1,73 @@
+import { tool, type ToolContext } from '@strands-agents/sdk';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createLambdaHandler } from '../../agent/lambda-handler.js';
+import { handler } from '../../agent/lambda.js';
+import { testDependencies } from './helpers/deps.js';
+import { ScriptedModel, textOfMessage } from './helpers/scripted-model.js';
+
+/** The state input a Step Functions Lambda task passes as the payload (seed: "Step Functions Integration"). */
+const event = {
+  documentId: 'doc-2025-0042',
+  contentType: 'file',
+  content: { bucket: 'incoming-docs', key: 'in/receipt-42.md', location: 's3' },
+  eventTime: '2025-03-01T10:00:00Z',
+  eventName: 'ObjectCreated:Put',
+  source: 'aws.s3',
+  classificationResult: { documentClassification: 'RECEIPT' },
+  metadata: { tenant: 'acme', priority: 2 },
+};
+
+describe('Lambda handler', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('answers a Step Functions event with the AgentInvocationResponse', async () => {
+    const tenants: unknown[] = [];
+    const whoAmI = tool({
+      name: 'current_tenant',
+      description: 'The tenant of the document',
+      inputSchema: z.object({}),
+      callback: (_input: Record<string, never>, context?: ToolContext) => {
+        const metadata = context?.invocationState.metadata as Record<string, unknown> | undefined;
+        tenants.push(metadata?.tenant);
+        return String(metadata?.tenant);
+      },
+    });
+    const model = new ScriptedModel([
+      { toolUse: { name: 'current_tenant', input: {} } },
+      { text: '{"type": "RECEIPT", "tenant": "acme", "total": 9.99}', usage: { inputTokens: 50, outputTokens: 12, totalTokens: 62 } },
+    ]);
+    const deps = testDependencies({
+      model,
+      tools: [whoAmI],
+      env: { EXPECT_JSON: 'True', PROMPT: 'Extract the [ACTUAL_CLASSIFICATION] fields.' },
+      objects: { 'incoming-docs/in/receipt-42.md': '# Receipt 42\nTotal 9.99 USD' },
+    });
+
+    const response = await createLambdaHandler(() => deps)(event, { awsRequestId: 'aws-req-1' });
+
+    expect(response).toEqual({
+      result: { type: 'RECEIPT', tenant: 'acme', total: 9.99 },
+      metadata: { executionTime: expect.any(Number), tokensUsed: 62, modelId: deps.config.modelId },
+    });
+    expect(tenants).toEqual(['acme']);
+    const firstMessage = model.calls[0]?.messages[0];
+    expect(firstMessage && textOfMessage(firstMessage)).toContain('Extract the RECEIPT fields.');
+    const done = deps.logger.lines.find((l) => l.message === 'Invocation completed');
+    expect(done).toMatchObject({ requestId: 'aws-req-1', documentId: 'doc-2025-0042' });
+  });
+
+  it('throws a RequestValidationError that a Step Functions Catch can match by name', async () => {
+    const deps = testDependencies({ model: new ScriptedModel([]) });
+    const failure = await createLambdaHandler(() => deps)({ ...event, content: { key: 'in/receipt-42.md' } }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ name: 'RequestValidationError', message: expect.stringContaining('content.bucket') });
+  });
+
+  it('fails the invocation with an AgentConfigError naming the variable when the environment is incomplete', async () => {
+    vi.stubEnv('SYSTEM_PROMPT_S3_BUCKET_NAME', '');
+    const failure = await handler(event, { awsRequestId: 'aws-req-2' }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ name: 'AgentConfigError', variable: 'SYSTEM_PROMPT_S3_BUCKET_NAME' });
+  });
+});
