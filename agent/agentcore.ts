@@ -1,12 +1,14 @@
 // AgentCore Runtime entrypoint (direct code `index.js`, or a container's command): serves the
-// AgentCore HTTP contract on 0.0.0.0:8080 (PORT overrides) with the same agent core as Lambda.
+// AgentCore HTTP contract on 0.0.0.0:8080 with the same agent core as Lambda. PORT overrides the
+// port; AGENT_SERVER_HOST the address (local runs and tests bind
+// 127.0.0.1; a name of our own, since a platform may set HOST).
 import { createDependencies, routeStrandsLogs } from './core/dependencies.js';
 import { AgentConfigError, AgentRuntimeType } from './core/errors.js';
 import { invokeAgent } from './core/invoke.js';
 import { createJsonLogger } from './core/logger.js';
 import { createAgentServer } from './server.js';
 
-const HOST = '0.0.0.0';
+const DEFAULT_HOST = '0.0.0.0';
 const DEFAULT_PORT = 8080;
 /** Time running invocations get to finish after SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
   const bootLogger = createJsonLogger({ fields: { runtime: AgentRuntimeType.AGENTCORE } });
   let deps;
   let port: number;
+  const host = process.env.AGENT_SERVER_HOST?.trim() || DEFAULT_HOST;
   try {
     port = portFrom(process.env.PORT);
     deps = createDependencies(AgentRuntimeType.AGENTCORE, process.env);
@@ -40,8 +43,8 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (error) => logger.error('Uncaught exception', { error }));
 
   const agentServer = createAgentServer({ logger, invoke: (payload, options) => invokeAgent(payload, deps, options) });
-  const address = await agentServer.listen(port, HOST);
-  logger.info('AgentCore server listening', { host: HOST, port: address.port });
+  const address = await agentServer.listen(port, host);
+  logger.info('AgentCore server listening', { host, port: address.port });
 
   // Fetch the system prompt and tools now rather than on the first invocation; a failure here
   // is retried by that invocation.

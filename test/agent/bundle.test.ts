@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConverseEndpoint, type ConverseEndpoint } from './helpers/converse-endpoint.js';
+import { agentEnv, BUCKETS, EXPECTED_RESULT, invoiceModel, MODEL_ID, seedBuckets, stepFunctionsEvent } from './helpers/fixtures.js';
+import { httpRequest } from './helpers/http.js';
+import { REGION, S3RVER_CREDENTIALS, startLocalS3, type LocalS3 } from './helpers/local-aws.js';
+
+const BUNDLE_BUDGET_BYTES = 1.5 * 1024 * 1024;
+const bundleScript = pathToFileURL(resolve(import.meta.dirname, '../../scripts/bundle-agent.mjs')).href;
+
+type BundleAgent = (options: { outdir: string }) => Promise<Record<'lambda' | 'agentcore', { outfile: string }>>;
+
+/**
+ * The shipped artifacts, built by the real bundle script into a temporary directory and run by
+ * plain Node in child processes, away from this repository's node_modules: what Lambda and
+ * AgentCore would run, with the standard AWS SDK environment pointing at local endpoints.
+ */
+describe('agent bundles', () => {
+  let outdir: string;
+  let bundles: Awaited<ReturnType<BundleAgent>>;
+  let s3: LocalS3;
+  let bedrock: ConverseEndpoint;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    outdir = await mkdtemp(join(tmpdir(), 'agent-bundle-test-'));
+    const { bundleAgent } = (await import(bundleScript)) as { bundleAgent: BundleAgent };
+    bundles = await bundleAgent({ outdir });
+    s3 = await startLocalS3(Object.values(BUCKETS));
+    await seedBuckets(s3);
+    bedrock = await startConverseEndpoint(invoiceModel);
+  });
+
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await bedrock?.close();
+    await s3?.close();
+    if (outdir !== undefined) await rm(outdir, { recursive: true, force: true });
+  });
+
+  /** Only what a runtime would set: the agent's variables and the standard AWS SDK ones. */
+  function runtimeEnv(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '',
+      ...agentEnv(),
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
+      ...extra,
+    };
+  }
+
+  it('writes one ESM file per entrypoint, within the size budget, marked as a module', async () => {
+    for (const name of ['lambda', 'agentcore'] as const) {
+      const { size } = await stat(bundles[name].outfile);
+      expect(size).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+      expect(JSON.parse(await readFile(join(outdir, name, 'package.json'), 'utf8'))).toEqual({ type: 'module' });
+    }
+  });
+
+  it('runs the Lambda bundle on a Step Functions event, exporting only `handler`', async () => {
+    const runner = join(outdir, 'run-lambda.mjs');
+    await writeFile(
+      runner,
+      `const m = await import(${JSON.stringify(pathToFileURL(bundles.lambda.outfile).href)});
+const response = await m.handler(${JSON.stringify(stepFunctionsEvent())}, { awsRequestId: 'bundle-req-1' });
+process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), response }) + '\\n');`,
+    );
+    const child = spawn(process.execPath, [runner], { cwd: outdir, env: runtimeEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
+    expect(code, stderr).toBe(0);
+    const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    const { exports, response } = JSON.parse(line?.slice(7) ?? '{}') as { exports: string[]; response: unknown };
+    expect(exports).toEqual(['handler']);
+    expect(response).toEqual({ result: EXPECTED_RESULT, metadata: { executionTime: expect.any(Number), tokensUsed: 175, modelId: MODEL_ID } });
+    // Every log line is structured JSON.
+    const logs = stdout.split('\n').filter((l) => l.startsWith('{'));
+    expect(logs.map((l) => (JSON.parse(l) as { message: string }).message)).toContain('Invocation completed');
+  });
+
+  it('serves the AgentCore contract from the AgentCore bundle and exits cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [bundles.agentcore.outfile], {
+      cwd: outdir,
+      env: runtimeEnv({ PORT: '0', AGENT_SERVER_HOST: '127.0.0.1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    const messages: Array<Record<string, unknown>> = [];
+    const listening = new Promise<number>((resolvePort, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        messages.push(entry);
+        if (entry.message === 'AgentCore server listening') resolvePort(Number(entry.port));
+      });
+      child.on('exit', (code) => reject(new Error(`the server exited early with ${code}`)));
+    });
+    const port = await listening;
+    const base = `http://127.0.0.1:${port}`;
+
+    expect((await httpRequest(`${base}/ping`)).json()).toMatchObject({ status: 'Healthy' });
+    const answer = await httpRequest(`${base}/invocations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(stepFunctionsEvent()),
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toMatchObject({ result: EXPECTED_RESULT, metadata: { tokensUsed: 175, modelId: MODEL_ID } });
+    expect((await httpRequest(`${base}/invocations`, { method: 'POST', body: '{oops' })).status).toBe(400);
+
+    const exited = new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(messages.map((m) => m.message)).toEqual(expect.arrayContaining(['Shutting down', 'Server closed']));
+  });
+});
