@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -227,7 +227,12 @@ export abstract class BaseAgent extends Construct {
    * `bedrock-agentcore:InvokeAgentRuntime` on AgentCore.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return this.runtime.grantInvoke(grantee);
+    const grant = this.runtime.grantInvoke(grantee);
+    if (!grant.success) {
+      Annotations.of(this).addWarningV2('agentic-ai-framework:grantInvokeNotApplied',
+        `grantInvoke could not add the invoke permission for ${grantee.grantPrincipal}: AgentCore runtimes have no resource policy here, so grant a role (in this or the other account) with an identity policy instead.`);
+    }
+    return grant;
   }
 
   private agentCode(type: AgentRuntimeType, props: BaseAgentProps): AgentCode {

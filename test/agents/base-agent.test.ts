@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
@@ -261,3 +261,15 @@ describe('validation', () => {
 function batchAgentPrompt(stack: Stack): s3Assets.Asset {
   return new s3Assets.Asset(stack, `Prompt${stack.node.children.length}`, { path: path.join(AGENT_FIXTURES, 'prompt.txt') });
 }
+
+describe('cross-account invoke', () => {
+  it('Lambda: a resource policy for the other account; AgentCore: a warning, since the grant cannot apply', () => {
+    const stack = testStack();
+    batchAgent(stack, 'L', AgentRuntimeType.LAMBDA).grantInvoke(new iam.AccountPrincipal('111122223333'));
+    const core = batchAgent(stack, 'C', AgentRuntimeType.AGENTCORE);
+    expect(core.grantInvoke(new iam.AccountPrincipal('111122223333')).success).toBe(false);
+    const template = synth(stack);
+    template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: '111122223333' });
+    Annotations.fromStack(stack).hasWarning('/TestStack/C', Match.stringLikeRegexp('grantInvoke could not add'));
+  });
+});
