@@ -7,7 +7,7 @@ import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import {
-  AgentCode, AgentCoreAgentRuntime, AgentLayer, AgentRuntimeType, BedrockModel, InferenceProfileGeo, InvalidRuntimeConfigError, LambdaAgentRuntime,
+  AgentCode, AgentCoreAgentRuntime, AgentCoreRuntimeFoundation, AgentLayer, AgentRuntimeType, BedrockModel, InferenceProfileGeo, InvalidRuntimeConfigError, LambdaAgentRuntime,
 } from '../../src';
 import { expectValidIam } from '../helpers/iam-validity';
 import { synth, testStack } from '../helpers/test-app';
@@ -271,5 +271,20 @@ describe('cross-account invoke', () => {
     const template = synth(stack);
     template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: '111122223333' });
     Annotations.fromStack(stack).hasWarning('/TestStack/C', Match.stringLikeRegexp('grantInvoke could not add'));
+  });
+});
+
+describe('with the runtime foundation', () => {
+  it('runs an AgentCore agent under the foundation\'s shared role', async () => {
+    const stack = testStack();
+    const foundation = new AgentCoreRuntimeFoundation(stack, 'Foundation', { environment: 'dev', agentNamespace: 'team/agents' });
+    const agent = batchAgent(stack, 'A', AgentRuntimeType.AGENTCORE, { executionRole: foundation.executionRole });
+    expect(agent.runtime.executionRole).toBe(foundation.executionRole);
+    const template = synth(stack);
+    template.hasResourceProperties('AWS::BedrockAgentCore::Runtime', {
+      RoleArn: stack.resolve(foundation.executionRole.roleArn),
+    });
+    const trusted = Object.values(template.findResources('AWS::IAM::Role')).map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service);
+    expect(trusted).toEqual(['bedrock-agentcore.amazonaws.com']);
   });
 });
