@@ -21,6 +21,9 @@ import { AgentNetwork } from '../runtime/network';
 import { AgentRuntimeFactory } from '../runtime/runtime-factory';
 import { AgentRuntimeType } from '../runtime/runtime-type';
 
+/** Log levels the default agent understands. */
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
+
 /** Default CloudWatch metrics namespace of agents. */
 export const DEFAULT_METRIC_NAMESPACE = 'AgenticAIFramework';
 
@@ -83,7 +86,7 @@ export interface BaseAgentProps {
   readonly metricServiceName?: string;
 
   /**
-   * Log level of the agent code (`DEBUG`, `INFO`, `WARN`, `ERROR`).
+   * Log level of the agent code (`LOG_LEVEL`; `DEBUG`, `INFO`, `WARN` or `ERROR`), on either runtime.
    *
    * @default 'INFO'
    */
@@ -165,6 +168,10 @@ export abstract class BaseAgent extends Construct {
     const observability = props.enableObservability ?? true;
     const serviceName = props.metricServiceName ?? props.agentName;
     const metricNamespace = props.metricNamespace ?? DEFAULT_METRIC_NAMESPACE;
+    const logLevel = (props.logLevel ?? 'INFO').toUpperCase();
+    if (!LOG_LEVELS.includes(logLevel)) {
+      throw new InvalidRuntimeConfigError(runtimeConfig.type, `logLevel '${props.logLevel}' is invalid; allowed: ${LOG_LEVELS.join(', ')}`, 'logLevel');
+    }
 
     this.bedrockModel = definition.bedrockModel;
     this.encryptionKey = props.encryptionKey ?? sharedAgentKey(this, props.removalPolicy);
@@ -180,6 +187,7 @@ export abstract class BaseAgent extends Construct {
         SYSTEM_PROMPT_S3_KEY: definition.systemPrompt.s3ObjectKey,
         TOOLS_CONFIG: JSON.stringify(this.toolLocations),
         MODEL_ID: this.bedrockModel.modelId,
+        LOG_LEVEL: logLevel,
         ...props.environment,
       },
       encryptionKey: this.encryptionKey,
@@ -194,7 +202,6 @@ export abstract class BaseAgent extends Construct {
 
     this.grantAgentPermissions(definition);
     if (observability) {
-      const logLevel = props.logLevel ?? 'INFO';
       const env = this.runtime.runtimeType === AgentRuntimeType.LAMBDA
         ? powertoolsEnvironment(serviceName, metricNamespace, logLevel)
         : openTelemetryEnvironment(serviceName, metricNamespace, this.runtime.logGroup.logGroupName, code.language);

@@ -64,7 +64,6 @@ export function powertoolsEnvironment(serviceName: string, metricNamespace: stri
     POWERTOOLS_SERVICE_NAME: serviceName,
     POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
     POWERTOOLS_LOG_LEVEL: logLevel,
-    LOG_LEVEL: logLevel,
   };
 }
 

@@ -288,3 +288,14 @@ describe('with the runtime foundation', () => {
     expect(trusted).toEqual(['bedrock-agentcore.amazonaws.com']);
   });
 });
+
+describe('log level', () => {
+  it('reaches the code on both runtimes and is validated', () => {
+    for (const type of RUNTIME_TYPES) {
+      const stack = testStack();
+      batchAgent(stack, 'A', type, { logLevel: 'warn', enableObservability: false });
+      expect(agentEnvironment(synth(stack).toJSON())).toMatchObject({ LOG_LEVEL: 'WARN' });
+      expect(() => batchAgent(testStack(), 'B', type, { logLevel: 'CRITICAL' })).toThrow(/logLevel 'CRITICAL' is invalid; allowed: DEBUG, INFO, WARN, ERROR/);
+    }
+  });
+});
