@@ -48,6 +48,24 @@ const trimUnusedDependencies = {
 };
 
 /**
+ * The esbuild options every agent bundle uses (the benches bundle their harnesses with them too,
+ * so they measure the code as shipped).
+ */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  // Prefer ESM builds of dependencies: smaller and tree-shakeable.
+  mainFields: ['module', 'main'],
+  banner: { js: REQUIRE_BANNER },
+  plugins: [trimUnusedDependencies],
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/**
  * Builds both bundles into `outdir` (default `assets/agent`) and returns their paths and sizes.
  * Exported so tests can build into a temporary directory.
  */
@@ -58,22 +76,7 @@ export async function bundleAgent({ outdir = join(root, 'assets', 'agent'), meta
       const dir = join(outdir, name);
       await mkdir(dir, { recursive: true });
       const outfile = join(dir, 'index.js');
-      const result = await esbuild.build({
-        entryPoints: [entry],
-        outfile,
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'esm',
-        // Prefer ESM builds of dependencies: smaller and tree-shakeable.
-        mainFields: ['module', 'main'],
-        banner: { js: REQUIRE_BANNER },
-        plugins: [trimUnusedDependencies],
-        legalComments: 'none',
-        metafile,
-        logLevel: 'warning',
-      });
+      const result = await esbuild.build({ ...BUNDLE_OPTIONS, entryPoints: [entry], outfile, metafile });
       await writeFile(join(dir, 'package.json'), '{"type":"module"}\n');
       const bytes = result.metafile ? Object.values(result.metafile.outputs)[0].bytes : undefined;
       results[name] = { outfile, bytes, metafile: result.metafile };
