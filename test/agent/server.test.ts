@@ -186,6 +186,12 @@ describe('AgentCore server', () => {
     expect((await httpRequest(`${base}/ping`)).status).toBe(200);
   });
 
+  it('answers 431 to oversized headers and keeps serving', async () => {
+    const reply = await rawRequest(port, `GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(reply.startsWith('HTTP/1.1 431 Request Header Fields Too Large')).toBe(true);
+    expect((await httpRequest(`${base}/ping`)).status).toBe(200);
+  });
+
   it('answers 422 when the document does not exist and 502 when the model fails', async () => {
     const missing = await post({ contentType: 'file', content: { bucket: 'docs', key: 'absent.pdf' } });
     expect(missing.status).toBe(422);
