@@ -1,0 +1,20 @@
+// Runs every benchmark in bench/ in turn and prints each one's table. Benchmarks are not tests:
+// they measure, they do not assert. Servers they start listen on 127.0.0.1 and stop by themselves.
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const env = { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' };
+const benches = [
+  ['node', ['bench/agent/bundle-size.mjs']],
+  ['node', ['bench/agent/cold-start.mjs', '--runs', '15']],
+  ['node', ['bench/agent/server-throughput.mjs', '--duration', '5', '--rounds', '3', '--connections', '16']],
+  [join(root, 'node_modules', '.bin', 'tsx'), ['bench/synth/synth-bench.ts', '5']],
+];
+
+execFileSync('npm', ['run', 'bundle:agent'], { cwd: root, stdio: 'inherit', env });
+for (const [command, args] of benches) {
+  console.log(`\n$ ${[command.replace(`${root}/`, ''), ...args].join(' ')}`);
+  execFileSync(command, args, { cwd: root, stdio: 'inherit', env });
+}
