@@ -1,4 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Duration } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -7,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { AgentCode, AgentCoreAgentRuntime, AgentCoreDeploymentMethod, AgentRuntimeType } from '../../src';
 import { allPolicyStatements, expectValidIam } from '../helpers/iam-validity';
 import { synth, testStack } from '../helpers/test-app';
-import { nodeAgentCode, pythonAgentCode } from './fixtures';
+import { FIXTURES, nodeAgentCode, pythonAgentCode } from './fixtures';
 
 const RUNTIME = 'AWS::BedrockAgentCore::Runtime';
 
@@ -125,6 +127,26 @@ describe('AgentCoreAgentRuntime', () => {
     const template = synth(stack);
     template.hasResourceProperties(RUNTIME, { AgentRuntimeArtifact: { ContainerConfiguration: { ContainerUri: Match.anyValue() } } });
     expect(JSON.stringify(statementsWithAction(template, 'ecr:BatchGetImage')[0].statement.Resource)).toContain('Repo');
+  });
+
+  it('builds a container from a local Dockerfile directory for ARM64, pulling from the asset repository only', async () => {
+    const stack = testStack();
+    new AgentCoreAgentRuntime(stack, 'Agent', {
+      agentName: 'a', code: AgentCode.fromDockerDirectory(path.join(FIXTURES, 'docker-agent')),
+      config: { deploymentMethod: AgentCoreDeploymentMethod.CONTAINER },
+    });
+    const template = synth(stack);
+    template.hasResourceProperties(RUNTIME, {
+      AgentRuntimeArtifact: { ContainerConfiguration: { ContainerUri: { 'Fn::Sub': Match.stringLikeRegexp('/cdk-hnb659fds-container-assets-123456789012-us-east-1:[0-9a-f]{64}$') } } },
+    });
+    const pulls = statementsWithAction(template, 'ecr:BatchGetImage');
+    expect(pulls).toHaveLength(1);
+    expect(JSON.stringify(pulls[0].statement.Resource)).toContain('repository/cdk-hnb659fds-container-assets-123456789012-us-east-1');
+    // The asset manifest tells `cdk deploy` how to build the image: for ARM64, AgentCore's only architecture.
+    const manifestPath = path.join(App.of(stack)!.synth().directory, `${stack.artifactId}.assets.json`);
+    const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { dockerImages: Record<string, { source: { platform?: string } }> };
+    expect(Object.values(manifest.dockerImages).map((image) => image.source.platform)).toEqual(['linux/arm64']);
+    await expectValidIam(template);
   });
 
   it('maps timeout to max lifetime and keeps the idle timeout within it', () => {
