@@ -2,6 +2,7 @@
 // `node bare-servers.mjs echo` (parse the JSON body, answer it back) or
 // `node bare-servers.mjs core <core-bundle>` (same, but through the agent core with the echo
 // model, to separate the server layer's cost from the agent's). Prints `{"port": n}` to stderr.
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 
 const [mode, coreBundle] = process.argv.slice(2);
@@ -13,7 +14,9 @@ const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
-    invoke(JSON.parse(Buffer.concat(chunks).toString('utf8'))).then((answer) => {
+    // The same invocation options the AgentCore server passes, so only the server layer differs.
+    const options = { requestId: randomUUID(), signal: new AbortController().signal };
+    invoke(JSON.parse(Buffer.concat(chunks).toString('utf8')), options).then((answer) => {
       const body = JSON.stringify(answer);
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
