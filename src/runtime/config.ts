@@ -13,7 +13,7 @@ export interface BaseRuntimeConfig {
    * Lambda: the function timeout (1 second to 15 minutes).
    * AgentCore: the runtime's maximum instance lifetime (1 minute to 8 hours).
    *
-   * @default Duration.minutes(10)
+   * @default - 10 minutes on Lambda; on AgentCore the service's default lifetime of 8 hours
    */
   readonly timeout?: Duration;
 
@@ -92,7 +92,7 @@ export interface AgentCoreRuntimeConfig extends BaseRuntimeConfig {
    * How long a session may stay idle before AgentCore ends it (1 minute to 8 hours,
    * and no longer than `timeout`).
    *
-   * @default Duration.minutes(15)
+   * @default - the service's 15 minutes, or `timeout` when that is shorter
    */
   readonly idleSessionTimeout?: Duration;
 

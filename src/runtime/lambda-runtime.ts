@@ -1,5 +1,4 @@
 import { Duration, Size, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -105,12 +104,12 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
     // Lambda decrypts a customer-managed environment key as the execution role.
     props.encryptionKey?.grantDecrypt(this.executionRole);
     if (props.network) {
-      this.grantVpcAccess(props.network.vpc);
+      this.grantVpcAccess();
     }
   }
 
   /** The ENI permissions of AWSLambdaVPCAccessExecutionRole, scoped to this account and Region. */
-  private grantVpcAccess(_vpc: ec2.IVpc): void {
+  private grantVpcAccess(): void {
     const stack = Stack.of(this);
     const ec2Arn = (resource: string) => stack.formatArn({ service: 'ec2', resource, resourceName: '*' });
     this.addToRolePolicy(new iam.PolicyStatement({
