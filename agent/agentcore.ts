@@ -3,7 +3,8 @@
 // port; AGENT_SERVER_HOST the address (local runs and tests bind
 // 127.0.0.1; a name of our own, since a platform may set HOST).
 import { createDependencies, routeStrandsLogs } from './core/dependencies.js';
-import { AgentConfigError, AgentRuntimeType } from './core/errors.js';
+import { parseIntegerVariable } from './core/config.js';
+import { AgentRuntimeType } from './core/errors.js';
 import { invokeAgent } from './core/invoke.js';
 import { createJsonLogger } from './core/logger.js';
 import { createAgentServer } from './server.js';
@@ -13,22 +14,13 @@ const DEFAULT_PORT = 8080;
 /** Time running invocations get to finish after SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
-function portFrom(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new AgentConfigError('PORT', `must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
-  }
-  return port;
-}
-
 async function main(): Promise<void> {
   const bootLogger = createJsonLogger({ fields: { runtime: AgentRuntimeType.AGENTCORE } });
   let deps;
   let port: number;
   const host = process.env.AGENT_SERVER_HOST?.trim() || DEFAULT_HOST;
   try {
-    port = portFrom(process.env.PORT);
+    port = parseIntegerVariable(process.env, 'PORT', DEFAULT_PORT, 0, 65535);
     deps = createDependencies(AgentRuntimeType.AGENTCORE, process.env);
   } catch (error) {
     // Fail fast: AgentCore reports the runtime unhealthy and this line says why.

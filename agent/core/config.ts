@@ -80,11 +80,13 @@ function parseTools(raw: string | undefined): ToolLocation[] {
   return result.data;
 }
 
-function parseMaxAttempts(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_MODEL_MAX_ATTEMPTS;
+/** An optional integer variable within `[min, max]`; unset or empty gives `fallback`. */
+export function parseIntegerVariable(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 20) {
-    throw new AgentConfigError('MODEL_MAX_ATTEMPTS', `must be an integer from 1 to 20, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new AgentConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
 }
@@ -117,7 +119,7 @@ export function readConfig(env: Env): AgentConfig {
     prompt: prompt === undefined || prompt.trim() === '' ? DEFAULT_PROMPT : prompt,
     expectJson: parseBooleanFlag(env, 'EXPECT_JSON'),
     observabilityEnabled: parseBooleanFlag(env, 'AGENT_OBSERVABILITY_ENABLED'),
-    modelMaxAttempts: parseMaxAttempts(env.MODEL_MAX_ATTEMPTS),
+    modelMaxAttempts: parseIntegerVariable(env, 'MODEL_MAX_ATTEMPTS', DEFAULT_MODEL_MAX_ATTEMPTS, 1, 20),
     logLevel,
   };
 }
