@@ -1,8 +1,13 @@
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CommonAgentProps } from './common-props';
+
+// Keys whose policy already lets CloudWatch Logs use them: agents share one key per stack, and
+// the statement is the same for all their log groups, so it is added once.
+const keysOpenToLogs = new WeakSet<kms.IKey>();
 
 /**
  * The log group an agent owns on either runtime: retention, optional KMS key, data protection, removal policy.
@@ -14,7 +19,8 @@ export function createAgentLogGroup(scope: Construct, props: CommonAgentProps): 
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     dataProtectionPolicy: props.logGroupDataProtection,
   });
-  if (props.encryptionKey) {
+  if (props.encryptionKey && !keysOpenToLogs.has(props.encryptionKey)) {
+    keysOpenToLogs.add(props.encryptionKey);
     // CloudWatch Logs encrypts with the key itself, so the key policy must let it. Scoped to this
     // account's log groups: naming this log group here would make key and log group depend on each other.
     const stack = Stack.of(scope);

@@ -1,8 +1,7 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AgentCodeLanguage, AgentCoreCodeConfig, repositoryFromImageUri } from './agent-code';
 import { createAgentLogGroup } from './agent-log-group';
@@ -162,34 +161,22 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
       return agentcore.AgentRuntimeArtifact.fromImageUri(image.imageUri!);
     }
 
-    if (config.codeBucket !== undefined && config.codeKey !== undefined) {
-      const bucket = s3.Bucket.fromBucketName(this, 'CodeBucket', config.codeBucket);
-      this.addToRolePolicy(new iam.PolicyStatement({
-        sid: 'ReadCodePackage',
-        actions: ['s3:GetObject'],
-        resources: [bucket.arnForObjects(config.codeKey)],
-      }));
-      const python = props.code.language === AgentCodeLanguage.PYTHON;
-      return agentcore.AgentRuntimeArtifact.fromS3(
-        { bucketName: config.codeBucket, objectKey: config.codeKey },
-        python ? agentcore.AgentCoreRuntime.PYTHON_3_13 : agentcore.AgentCoreRuntime.NODE_22,
-        [props.code.agentCoreEntrypoint ?? 'index.js'],
-      );
-    }
-
-    const code = props.code.bindForAgentCore(this);
-    const asset = code.codeAsset!;
-    // Asset.grantRead would cover the whole assets bucket, and Bucket.grantRead adds bucket-wide
-    // List/GetBucket*; this one object is all the runtime reads.
+    // A prebuilt ZIP of the same code (codeBucket/codeKey), or the code packaged as an asset.
+    const prebuilt = config.codeBucket !== undefined && config.codeKey !== undefined;
+    const code = prebuilt ? undefined : props.code.bindForAgentCore(this);
+    const bucketName = code ? code.codeAsset!.s3BucketName : config.codeBucket!;
+    const objectKey = code ? code.codeAsset!.s3ObjectKey : config.codeKey!;
+    const python = props.code.language === AgentCodeLanguage.PYTHON;
+    // Bucket/Asset.grantRead would add bucket-wide List/GetBucket*; this object is all the runtime reads.
     this.addToRolePolicy(new iam.PolicyStatement({
       sid: 'ReadCodePackage',
       actions: ['s3:GetObject'],
-      resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)],
+      resources: [Stack.of(this).formatArn({ service: 's3', region: '', account: '', resource: bucketName, resourceName: objectKey })],
     }));
     return agentcore.AgentRuntimeArtifact.fromS3(
-      { bucketName: asset.s3BucketName, objectKey: asset.s3ObjectKey },
-      code.runtime!,
-      code.entrypoint!,
+      { bucketName, objectKey },
+      code?.runtime ?? (python ? agentcore.AgentCoreRuntime.PYTHON_3_13 : agentcore.AgentCoreRuntime.NODE_22),
+      code?.entrypoint ?? [props.code.agentCoreEntrypoint ?? 'index.js'],
     );
   }
 }
