@@ -7,6 +7,7 @@ import { parseIntegerVariable } from './core/config.js';
 import { AgentRuntimeType } from './core/errors.js';
 import { invokeAgent } from './core/invoke.js';
 import { createJsonLogger } from './core/logger.js';
+import { startTelemetry, type Telemetry } from './core/telemetry.js';
 import { createAgentServer } from './server.js';
 
 const DEFAULT_HOST = '0.0.0.0';
@@ -17,11 +18,13 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function main(): Promise<void> {
   const bootLogger = createJsonLogger({ fields: { runtime: AgentRuntimeType.AGENTCORE } });
   let deps;
+  let telemetry: Telemetry;
   let port: number;
   const host = process.env.AGENT_SERVER_HOST?.trim() || DEFAULT_HOST;
   try {
     port = parseIntegerVariable(process.env, 'PORT', DEFAULT_PORT, 0, 65535);
     deps = createDependencies(AgentRuntimeType.AGENTCORE, process.env);
+    telemetry = startTelemetry(process.env, deps.logger);
   } catch (error) {
     // Fail fast: AgentCore reports the runtime unhealthy and this line says why.
     bootLogger.error('Agent configuration is invalid; exiting', { error });
@@ -34,9 +37,9 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error('Unhandled promise rejection', { error: reason }));
   process.on('uncaughtException', (error) => logger.error('Uncaught exception', { error }));
 
-  const agentServer = createAgentServer({ logger, invoke: (payload, options) => invokeAgent(payload, deps, options) });
+  const agentServer = createAgentServer({ logger, telemetry, invoke: (payload, options) => invokeAgent(payload, deps, options) });
   const address = await agentServer.listen(port, host);
-  logger.info('AgentCore server listening', { host, port: address.port });
+  logger.info('AgentCore server listening', { host, port: address.port, tracing: telemetry.enabled });
 
   // Fetch the system prompt and tools now rather than on the first invocation; a failure here
   // is retried by that invocation.
@@ -47,16 +50,20 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('Shutting down', { signal, inFlight: agentServer.inFlight });
-    agentServer.close(SHUTDOWN_GRACE_MS).then(
-      () => {
-        logger.info('Server closed');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error('Shutdown failed', { error });
-        process.exit(1);
-      },
-    );
+    agentServer
+      .close(SHUTDOWN_GRACE_MS)
+      // The last spans go out before the process ends.
+      .then(() => telemetry.shutdown())
+      .then(
+        () => {
+          logger.info('Server closed');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error('Shutdown failed', { error });
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { InvocationOptions } from './core/invoke.js';
 import type { Logger } from './core/logger.js';
 import type { AgentInvocationResponse } from './core/response.js';
+import type { Telemetry } from './core/telemetry.js';
 import { HttpError, toErrorResponse } from './http/http-error.js';
 import { readBody } from './http/read-body.js';
 import { SseWriter, wantsEventStream } from './http/sse.js';
@@ -24,6 +25,8 @@ export interface AgentServerOptions {
   readonly maxBodyBytes?: number;
   /** Clock in milliseconds, for `/ping`'s `time_of_last_update`. */
   readonly now?: () => number;
+  /** Runs each invocation in the trace its request headers continue. */
+  readonly telemetry?: Pick<Telemetry, 'inTraceContext'>;
 }
 
 export interface AgentServer {
@@ -64,7 +67,7 @@ function parseJson(body: Buffer): unknown {
 }
 
 export function createAgentServer(options: AgentServerOptions): AgentServer {
-  const { invoke, logger } = options;
+  const { invoke, logger, telemetry } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const now = options.now ?? Date.now;
   let inFlight = 0;
@@ -96,12 +99,14 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     setInFlight(inFlight + 1);
     try {
       const payload = parseJson(await readBody(req, maxBodyBytes));
-      const response = await invoke(payload, {
-        requestId,
-        signal: aborter.signal,
-        ...(sessionId === undefined ? {} : { sessionId }),
-        ...(streaming ? { onText: (text: string) => (sse ??= new SseWriter(res, echo)).send('text', { text }) } : {}),
-      });
+      const run = () =>
+        invoke(payload, {
+          requestId,
+          signal: aborter.signal,
+          ...(sessionId === undefined ? {} : { sessionId }),
+          ...(streaming ? { onText: (text: string) => (sse ??= new SseWriter(res, echo)).send('text', { text }) } : {}),
+        });
+      const response = await (telemetry === undefined ? run() : telemetry.inTraceContext(req.headers, run));
       if (streaming) {
         sse ??= new SseWriter(res, echo);
         sse.send('result', { ...response });

@@ -27,9 +27,13 @@ export const MEMORY_DATA_PLANE_ACTIONS: readonly string[] = [
   'bedrock-agentcore:RetrieveMemoryRecords',
 ];
 
-/** X-Ray write and sampling actions (none has a resource type, so `*` is the only resource). */
+/**
+ * X-Ray write and sampling actions (none has a resource type, so `*` is the only resource).
+ * `PutSpans` is what the X-Ray OTLP endpoint (`/v1/traces`) requires of OpenTelemetry exporters.
+ */
 export const XRAY_ACTIONS: readonly string[] = [
   'xray:PutTraceSegments',
+  'xray:PutSpans',
   'xray:PutTelemetryRecords',
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',

@@ -48,8 +48,9 @@ export function agentCoreRuntimeStatements(scope: Construct, runtimeName: string
     }),
     new iam.PolicyStatement({
       sid: 'XRay',
-      // No resource-level permissions for these actions.
-      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      // No resource-level permissions for these actions. PutSpans: the X-Ray OTLP endpoint, where
+      // the default agent (and ADOT) send OpenTelemetry spans.
+      actions: ['xray:PutTraceSegments', 'xray:PutSpans', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
       resources: ['*'],
     }),
     new iam.PolicyStatement({

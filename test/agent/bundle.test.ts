@@ -9,6 +9,7 @@ import { startConverseEndpoint, type ConverseEndpoint } from './helpers/converse
 import { agentEnv, BUCKETS, EXPECTED_RESULT, invoiceModel, MODEL_ID, seedBuckets, stepFunctionsEvent } from './helpers/fixtures.js';
 import { httpRequest } from './helpers/http.js';
 import { REGION, S3RVER_CREDENTIALS, startLocalS3, type LocalS3 } from './helpers/local-aws.js';
+import { startOtlpEndpoint } from './helpers/otlp-endpoint.js';
 
 const BUNDLE_BUDGET_BYTES = 1.5 * 1024 * 1024;
 const bundleScript = pathToFileURL(resolve(import.meta.dirname, '../../scripts/bundle-agent.mjs')).href;
@@ -91,15 +92,17 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
     expect(logs.map((l) => (JSON.parse(l) as { message: string }).message)).toContain('Invocation completed');
   });
 
-  it('serves the AgentCore contract from the AgentCore bundle and exits cleanly on SIGTERM', async () => {
+  /** Starts the AgentCore bundle on a free 127.0.0.1 port and collects its JSON log lines. */
+  async function startAgentCoreBundle(extraEnv: Record<string, string> = {}) {
     const child = spawn(process.execPath, [bundles.agentcore.outfile], {
       cwd: outdir,
-      env: runtimeEnv({ PORT: '0', AGENT_SERVER_HOST: '127.0.0.1' }),
+      env: runtimeEnv({ PORT: '0', AGENT_SERVER_HOST: '127.0.0.1', ...extraEnv }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
     const messages: Array<Record<string, unknown>> = [];
-    const listening = new Promise<number>((resolvePort, reject) => {
+    const exited = new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
+    const port = await new Promise<number>((resolvePort, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {
         const entry = JSON.parse(line) as Record<string, unknown>;
         messages.push(entry);
@@ -107,8 +110,15 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
       });
       child.on('exit', (code) => reject(new Error(`the server exited early with ${code}`)));
     });
-    const port = await listening;
-    const base = `http://127.0.0.1:${port}`;
+    const stop = async () => {
+      child.kill('SIGTERM');
+      return exited;
+    };
+    return { base: `http://127.0.0.1:${port}`, messages, stop };
+  }
+
+  it('serves the AgentCore contract from the AgentCore bundle and exits cleanly on SIGTERM', async () => {
+    const { base, messages, stop } = await startAgentCoreBundle();
 
     expect((await httpRequest(`${base}/ping`)).json()).toMatchObject({ status: 'Healthy' });
     const answer = await httpRequest(`${base}/invocations`, {
@@ -120,9 +130,38 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
     expect(answer.json()).toMatchObject({ result: EXPECTED_RESULT, metadata: { tokensUsed: 175, modelId: MODEL_ID } });
     expect((await httpRequest(`${base}/invocations`, { method: 'POST', body: '{oops' })).status).toBe(400);
 
-    const exited = new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stop()).toBe(0);
     expect(messages.map((m) => m.message)).toEqual(expect.arrayContaining(['Shutting down', 'Server closed']));
+    expect(messages.find((m) => m.message === 'AgentCore server listening')).toMatchObject({ tracing: false });
+  });
+
+  it('with AGENT_OBSERVABILITY_ENABLED, the AgentCore bundle exports the agent spans to X-Ray, the last ones on SIGTERM', async () => {
+    const otlp = await startOtlpEndpoint();
+    try {
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const { base, stop } = await startAgentCoreBundle({
+        AGENT_OBSERVABILITY_ENABLED: 'true',
+        AWS_ENDPOINT_URL_XRAY: otlp.url,
+        OTEL_SERVICE_NAME: 'invoices',
+        // Longer than the test: only the shutdown flush can deliver the spans.
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+      });
+      const answer = await httpRequest(`${base}/invocations`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+        body: JSON.stringify(stepFunctionsEvent()),
+      });
+      expect(answer.status).toBe(200);
+      expect(otlp.requests).toEqual([]);
+
+      expect(await stop()).toBe(0);
+      const spans = otlp.spans();
+      expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['chat', 'execute_tool lookup_vendor']));
+      expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([traceId]));
+      expect(spans[0]?.resource['service.name']).toBe('invoices');
+      expect(otlp.requests[0]?.headers.authorization).toMatch(`Credential=${S3RVER_CREDENTIALS.accessKeyId}/`);
+    } finally {
+      await otlp.close();
+    }
   });
 });

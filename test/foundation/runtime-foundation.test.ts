@@ -166,7 +166,7 @@ describe('AgentCoreRuntimeFoundation with defaults', () => {
     expect(roleStatements(s.template).get('WriteXRayTraces')).toEqual({
       Sid: 'WriteXRayTraces',
       Effect: 'Allow',
-      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+      Action: ['xray:PutTraceSegments', 'xray:PutSpans', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
       Resource: '*',
     });
   });

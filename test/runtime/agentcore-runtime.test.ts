@@ -60,6 +60,9 @@ describe('AgentCoreAgentRuntime', () => {
       DestinationResourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AgentLogGroup'), 'Arn'] },
     });
     template.hasResourceProperties('AWS::Logs::DeliverySource', { LogType: 'APPLICATION_LOGS' });
+    // The agent's own OpenTelemetry spans go to the X-Ray OTLP endpoint, which checks xray:PutSpans.
+    const [xray] = statementsWithAction(template, 'xray:PutSpans');
+    expect(xray?.statement).toMatchObject({ Sid: 'XRay', Resource: '*' });
     await expectValidIam(template);
   });
 
