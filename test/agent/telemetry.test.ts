@@ -77,7 +77,8 @@ describe('startTelemetry', () => {
     (telemetry = startTelemetry(env(extra), logger, { credentials: async () => CREDENTIALS }));
 
   it('does nothing unless AGENT_OBSERVABILITY_ENABLED is true, or when OTEL_TRACES_EXPORTER is none', async () => {
-    for (const disabled of [{ AGENT_OBSERVABILITY_ENABLED: '' }, { AGENT_OBSERVABILITY_ENABLED: 'false' }, { OTEL_TRACES_EXPORTER: 'none' }]) {
+    const disabledEnvs: Array<Record<string, string>> = [{ AGENT_OBSERVABILITY_ENABLED: '' }, { AGENT_OBSERVABILITY_ENABLED: 'false' }, { OTEL_TRACES_EXPORTER: 'none' }];
+    for (const disabled of disabledEnvs) {
       const t = start(disabled);
       expect(t.enabled).toBe(false);
       trace.getTracer('test').startSpan('ignored').end();
