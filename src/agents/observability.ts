@@ -68,9 +68,10 @@ export function powertoolsEnvironment(serviceName: string, metricNamespace: stri
 }
 
 /**
- * OpenTelemetry settings for AgentCore: the agent exports traces and logs with OTLP to CloudWatch
- * (Transaction Search), naming the log group this construct owns. Python code additionally gets
- * the AWS Distro for OpenTelemetry's distro and configurator, which `opentelemetry-instrument` reads.
+ * OpenTelemetry settings for AgentCore, naming the log group this construct owns. The default agent
+ * reads `AGENT_OBSERVABILITY_ENABLED` and the resource variables and sends its spans to X-Ray itself;
+ * Python code gets the AWS Distro for OpenTelemetry's distro and configurator, which
+ * `opentelemetry-instrument` reads (the exporter and log headers are for that distro).
  */
 export function openTelemetryEnvironment(
   serviceName: string,
