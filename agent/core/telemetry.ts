@@ -84,13 +84,22 @@ export function startTelemetry(env: Env, logger: Logger, overrides: TelemetryOve
   if (!parseBooleanFlag(env, 'AGENT_OBSERVABILITY_ENABLED') || env.OTEL_TRACES_EXPORTER?.trim() === 'none') {
     return DISABLED;
   }
-  const exporter =
-    overrides.exporter ??
-    new SigV4TraceExporter({
-      ...tracesUrl(env),
+  let exporter = overrides.exporter;
+  if (exporter === undefined) {
+    let target: ReturnType<typeof tracesUrl>;
+    try {
+      target = tracesUrl(env);
+    } catch (error) {
+      // Tracing must not take the agent down: say why it is off and serve without it.
+      logger.error('Tracing is off: its configuration is invalid', { error });
+      return DISABLED;
+    }
+    exporter = new SigV4TraceExporter({
+      ...target,
       credentials: overrides.credentials ?? defaultProvider(),
       onError: (error) => logger.warn('Exporting spans failed; they are dropped', { error }),
     });
+  }
   const provider = new TracerProvider({
     resource: defaultResource().merge(detectResources({ detectors: [envDetector] })),
     spanProcessors: [new BatchSpanProcessor({ exporter })],

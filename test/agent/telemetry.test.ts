@@ -87,6 +87,15 @@ describe('startTelemetry', () => {
     expect(otlp.requests).toEqual([]);
   });
 
+  it('serves without tracing, and says why, when the X-Ray endpoint cannot be derived', () => {
+    const logger = memoryLogger();
+    const t = startTelemetry({ AGENT_OBSERVABILITY_ENABLED: 'true', AWS_ENDPOINT_URL_XRAY: 'http://127.0.0.1:1' }, logger);
+    expect(t.enabled).toBe(false);
+    const line = logger.lines.find((l) => l.message === 'Tracing is off: its configuration is invalid');
+    expect(line?.level).toBe('error');
+    expect((line?.error as Error).message).toMatch(/^AWS_REGION: is required/);
+  });
+
   it('rejects a bad flag with the variable named', () => {
     expect(() => start({ AGENT_OBSERVABILITY_ENABLED: 'yes' })).toThrow(/AGENT_OBSERVABILITY_ENABLED: must be true/);
   });
