@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { AgentCodeLanguage, AgentCoreCodeConfig, repositoryFromImageUri } from './agent-code';
 import { createAgentLogGroup } from './agent-log-group';
 import { IAgentRuntime } from './agent-runtime';
+import { configureAgentCoreDeliveries } from './agentcore-deliveries';
 import { agentCoreRuntimeStatements, createAgentCoreExecutionRole } from './agentcore-permissions';
 import { CommonAgentProps } from './common-props';
 import { AgentCoreRuntimeConfig } from './config';
@@ -98,22 +99,17 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
         idleRuntimeSessionTimeout: config.idleSessionTimeout
           ?? (timeout && timeout.toSeconds() < DEFAULT_IDLE_TIMEOUT.toSeconds() ? timeout : undefined),
       },
-      tracingEnabled: props.tracingEnabled ?? false,
-      loggingConfigs: [
-        { logType: agentcore.LogType.APPLICATION_LOGS, destination: agentcore.LoggingDestination.cloudWatchLogs(this.logGroup) },
-        // With tracing on, per-session usage (vCPU, memory) goes to the same log group: one group to retain, encrypt and protect.
-        ...(props.tracingEnabled
-          ? [{ logType: agentcore.LogType.USAGE_LOGS, destination: agentcore.LoggingDestination.cloudWatchLogs(this.logGroup) }]
-          : []),
-      ],
     });
     // The runtime must not be created before its role can do what it needs (pull code, write logs).
-    this.agentCoreAgent.node.addDependency(this.executionRole);
+    // On the CfnRuntime only: the endpoint and deliveries reference the runtime, so they follow it anyway.
+    this.agentCoreAgent.node.defaultChild!.node.addDependency(this.executionRole);
 
     this.agentCoreEndpoint = this.agentCoreAgent.addEndpoint(config.endpointName ?? 'live', {
       description: `Endpoint of agent ${props.agentName}`,
     });
     this.invocationArn = this.agentCoreAgent.agentRuntimeArn;
+    // Application logs (and, with tracing, usage logs and traces) delivered as the L2's loggingConfigs/tracingEnabled would.
+    configureAgentCoreDeliveries(this.agentCoreAgent, this.agentCoreAgent.agentRuntimeArn, this.logGroup, props.tracingEnabled ?? false);
 
     for (const statement of agentCoreRuntimeStatements(this, this.runtimeName, this.logGroup)) {
       this.addToRolePolicy(statement);

@@ -223,6 +223,34 @@ describe('AgentCoreAgentRuntime', () => {
     template.hasResourceProperties(RUNTIME, { RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Shared'), 'Arn'] } });
   });
 
+  it('shares one delivery statement per stack among its agents, so the 5,120-character resource policies do not grow per log type', () => {
+    const stack = testStack();
+    for (let i = 0; i < 3; i++) new AgentCoreAgentRuntime(stack, `Agent${i}`, { agentName: `a${i}`, code: nodeAgentCode(), tracingEnabled: true });
+    const template = synth(stack);
+
+    // Per agent: application logs, usage logs and traces, each a source and a delivery; one log-group destination.
+    template.resourceCountIs('AWS::Logs::DeliverySource', 9);
+    template.resourceCountIs('AWS::Logs::Delivery', 9);
+    template.resourceCountIs('AWS::Logs::DeliveryDestination', 3 + 1);
+    template.resourcePropertiesCountIs('AWS::Logs::DeliveryDestination', { DeliveryDestinationType: 'XRAY' }, 1);
+    for (const logType of ['APPLICATION_LOGS', 'USAGE_LOGS', 'TRACES']) {
+      template.resourcePropertiesCountIs('AWS::Logs::DeliverySource', { LogType: logType }, 3);
+    }
+
+    // One policy of each kind, each with one statement naming every agent's log group / runtime.
+    const [logsPolicy, ...moreLogsPolicies] = Object.values(template.findResources('AWS::Logs::ResourcePolicy'));
+    expect(moreLogsPolicies).toEqual([]);
+    const logsText = JSON.stringify(logsPolicy);
+    expect(logsText.match(/\\"Effect\\"/g)).toHaveLength(1);
+    expect(new Set(logsText.match(/Agent\dLogGroup[0-9A-F]{8}/g))).toHaveProperty('size', 3);
+    const [xrayPolicy, ...moreXrayPolicies] = Object.values(template.findResources('AWS::XRay::ResourcePolicy'));
+    expect(moreXrayPolicies).toEqual([]);
+    const xrayText = JSON.stringify(xrayPolicy);
+    expect(xrayText.match(/\\"Effect\\"/g)).toHaveLength(1);
+    expect(xrayText).toContain('xray:PutTraceSegments');
+    expect(new Set(xrayText.match(/Agent\dRuntime[0-9A-F]{8}/g))).toHaveProperty('size', 3);
+  });
+
   it('derives valid, stable, distinct runtime names from any agent name', () => {
     const stack = testStack();
     const names = ['my-agent', '9lives', 'x'.repeat(64), 'a.b c'].map((agentName, i) =>
