@@ -3,13 +3,14 @@
 //   agentcore server  agent/server.ts + the real agent core + a scripted echo model
 //   bare echo         node:http that parses the JSON body and answers it back (the budget's baseline)
 //   bare + core       node:http calling the same agent core, without our routing and validation
+//   agentcore traced  the agentcore server with tracing on, exporting every span to a local sink
 // The load is a fixed number of keep-alive connections sending back to back for a fixed time;
 // servers are measured one at a time, in rotating order, for several rounds; medians are reported.
 //
 //   node bench/agent/server-throughput.mjs [--duration 5] [--rounds 3] [--connections 16]
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -48,8 +49,8 @@ async function build() {
 }
 
 /** Starts a server process and resolves with its port (printed as JSON on stderr). */
-function start(args) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+function start(args, env = {}) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let buffered = '';
     child.stderr.on('data', (chunk) => {
@@ -104,14 +105,35 @@ const median = (xs) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/** Stands in for the X-Ray OTLP endpoint: reads each export and answers 200. */
+async function startSpanSink() {
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end());
+  });
+  await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  return sink;
+}
+
 await build();
+const sink = await startSpanSink();
+const tracingEnv = {
+  AGENT_OBSERVABILITY_ENABLED: 'true',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+  AWS_SECRET_ACCESS_KEY: 'bench-secret',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_ENDPOINT_URL_XRAY: `http://127.0.0.1:${sink.address().port}`,
+  OTEL_SERVICE_NAME: 'bench',
+};
 const servers = [
   { name: 'agentcore + agent', args: [join(out, 'echo-agent-server.mjs'), 'agent'] },
   { name: 'agentcore + echo', args: [join(out, 'echo-agent-server.mjs'), 'echo'] },
   { name: 'bare echo', args: [join(here, 'bare-servers.mjs'), 'echo'] },
   { name: 'bare + agent', args: [join(here, 'bare-servers.mjs'), 'core', pathToFileURL(join(out, 'echo-agent.mjs')).href] },
+  { name: 'agentcore traced', args: [join(out, 'echo-agent-server.mjs'), 'traced'], env: tracingEnv },
 ];
-for (const server of servers) Object.assign(server, await start(server.args), { samples: [] });
+for (const server of servers) Object.assign(server, await start(server.args, server.env), { samples: [] });
 
 try {
   for (const server of servers) {
@@ -127,9 +149,10 @@ try {
   }
 } finally {
   for (const server of servers) server.child.kill('SIGTERM');
+  sink.close();
 }
 
-const [agentcoreAgent, agentcoreEcho, bare, bareAgent] = servers.map((s) => median(s.samples));
+const [agentcoreAgent, agentcoreEcho, bare, bareAgent, traced] = servers.map((s) => median(s.samples));
 console.log(`\nPOST /invocations throughput, ${connections} keep-alive connections, ${rounds} rounds x ${durationMs / 1000} s each (node ${process.version})\n`);
 console.log('server               median req/s   rounds');
 for (const server of servers) {
@@ -139,3 +162,4 @@ const pct = (a, b) => `${((a / b) * 100).toFixed(1)} %`;
 console.log(`\nagentcore + agent / bare echo    = ${pct(agentcoreAgent, bare)}   (the budget as written: >= 90 %)`);
 console.log(`agentcore + echo  / bare echo    = ${pct(agentcoreEcho, bare)}   (server layer alone, no agent)`);
 console.log(`agentcore + agent / bare + agent = ${pct(agentcoreAgent, bareAgent)}   (server layer, same agent core on both)`);
+console.log(`agentcore traced  / agentcore + agent = ${pct(traced, agentcoreAgent)}   (tracing on, every span exported)`);
