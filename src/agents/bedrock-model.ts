@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { InvalidBedrockModelError } from '../runtime/errors';
 
 /**
  * The geography of a system-defined cross-Region inference profile: the prefix of its id.
@@ -63,10 +64,10 @@ export class BedrockModel {
     validateModelId(modelId);
     const regions = options.regions ?? DEFAULT_ROUTED_REGIONS[geo];
     if (regions === undefined) {
-      throw new Error(`Unknown inference profile geography '${String(geo)}'; allowed: ${Object.values(InferenceProfileGeo).join(', ')}`);
+      throw new InvalidBedrockModelError('geo', `'${String(geo)}' is not an inference profile geography; allowed: ${Object.values(InferenceProfileGeo).join(', ')}`);
     }
     if (regions.length === 0) {
-      throw new Error('crossRegionInferenceProfile: regions must name at least one Region');
+      throw new InvalidBedrockModelError('options.regions', 'is empty; name at least one Region the profile routes to, or leave it unset for the default list');
     }
     return new BedrockModel(`${geo}.${modelId}`, modelId, `${geo}.${modelId}`, regions);
   }
@@ -133,14 +134,14 @@ function scopeOf(grantee: iam.IGrantable): Construct {
   if (Construct.isConstruct(grantee.grantPrincipal)) {
     return grantee.grantPrincipal;
   }
-  throw new Error('BedrockModel.grantInvoke: the grantee must be a construct (a role, function or agent runtime)');
+  throw new InvalidBedrockModelError('grantee', 'grantInvoke needs a construct (a role, function or agent runtime) to find the stack and its Region');
 }
 
 function validateModelId(modelId: string): void {
   if (!MODEL_ID.test(modelId)) {
-    throw new Error(`Bedrock model id '${modelId}' is invalid; expected '<provider>.<model>', e.g. 'anthropic.claude-sonnet-4-20250514-v1:0' (no geography prefix: use crossRegionInferenceProfile for profiles)`);
+    throw new InvalidBedrockModelError('modelId', `'${modelId}' is invalid; expected '<provider>.<model>', e.g. 'anthropic.claude-sonnet-4-20250514-v1:0' (no geography prefix: use crossRegionInferenceProfile for profiles)`);
   }
   if (/^(us|eu|apac|global|us-gov|jp|au|ca)\./.test(modelId)) {
-    throw new Error(`Bedrock model id '${modelId}' starts with a geography prefix; use BedrockModel.crossRegionInferenceProfile(geo, '<model id without prefix>')`);
+    throw new InvalidBedrockModelError('modelId', `'${modelId}' starts with a geography prefix; use BedrockModel.crossRegionInferenceProfile(geo, '<model id without prefix>')`);
   }
 }

@@ -74,6 +74,25 @@ export class RuntimeInvocationError extends AgentRuntimeError {
 }
 
 /**
+ * @internal
+ * Thrown at construction (synth) time when a Bedrock model is specified wrongly. The message names
+ * the field, the value given and what is allowed.
+ */
+export class InvalidBedrockModelError extends FrameworkError {
+  /**
+   * The argument that is invalid, e.g. `modelId`.
+   */
+  public readonly field: string;
+
+  constructor(field: string, details: string) {
+    super(`Invalid Bedrock model: ${field}: ${details}`);
+    this.name = 'InvalidBedrockModelError';
+    this.field = field;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/**
  * Type tests for the errors this library throws, usable from every jsii language.
  */
 export class AgentRuntimeErrors {
@@ -90,6 +109,11 @@ export class AgentRuntimeErrors {
   /** Whether `x` is a `RuntimeInvocationError`. */
   public static isRuntimeInvocationError(x: unknown): boolean {
     return x instanceof RuntimeInvocationError;
+  }
+
+  /** Whether `x` is an `InvalidBedrockModelError`. */
+  public static isInvalidBedrockModelError(x: unknown): boolean {
+    return x instanceof InvalidBedrockModelError;
   }
 
   private constructor() {}

@@ -1,5 +1,5 @@
 export { AgentRuntimeType, AgentCoreDeploymentMethod } from './runtime-type';
-export { AgentRuntimeError, AgentRuntimeErrors, InvalidRuntimeConfigError, RuntimeInvocationError } from './errors';
+export { AgentRuntimeError, AgentRuntimeErrors, InvalidBedrockModelError, InvalidRuntimeConfigError, RuntimeInvocationError } from './errors';
 export { BaseRuntimeConfig, LambdaRuntimeConfig, AgentCoreRuntimeConfig, AgentRuntimeConfig } from './config';
 export { AgentNetwork } from './network';
 export {

@@ -7,7 +7,8 @@ import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import {
-  AgentCode, AgentCoreAgentRuntime, AgentCoreRuntimeFoundation, AgentLayer, AgentRuntimeType, BedrockModel, InferenceProfileGeo, InvalidRuntimeConfigError, LambdaAgentRuntime,
+  AgentCode, AgentCoreAgentRuntime, AgentCoreRuntimeFoundation, AgentLayer, AgentRuntimeErrors, AgentRuntimeType, BedrockModel, InferenceProfileGeo,
+  InvalidBedrockModelError, InvalidRuntimeConfigError, LambdaAgentRuntime,
 } from '../../src';
 import { expectValidIam } from '../helpers/iam-validity';
 import { synth, testStack } from '../helpers/test-app';
@@ -198,9 +199,27 @@ describe('BedrockModel', () => {
     expect(JSON.stringify(arns[1])).toContain(`:bedrock:*::foundation-model/${MODEL_ID}`);
   });
 
-  it('rejects ids with a geography prefix or no provider', () => {
-    expect(() => BedrockModel.foundationModel(`us.${MODEL_ID}`)).toThrow(/crossRegionInferenceProfile/);
-    expect(() => BedrockModel.foundationModel('claude')).toThrow(/<provider>\.<model>/);
+  it('rejects ids with a geography prefix or no provider, an unknown geography and an empty Region list, naming the argument', () => {
+    const cases: Array<[() => unknown, string, RegExp]> = [
+      [() => BedrockModel.foundationModel(`us.${MODEL_ID}`), 'modelId', /'us\.anthropic[^']*' starts with a geography prefix; use BedrockModel\.crossRegionInferenceProfile/],
+      [() => BedrockModel.foundationModel('claude'), 'modelId', /'claude' is invalid; expected '<provider>\.<model>'/],
+      [() => BedrockModel.crossRegionInferenceProfile('mars' as InferenceProfileGeo, MODEL_ID), 'geo', /'mars' is not an inference profile geography; allowed: us, eu/],
+      [() => BedrockModel.crossRegionInferenceProfile(InferenceProfileGeo.EU, MODEL_ID, { regions: [] }), 'options.regions', /is empty/],
+      [() => BedrockModel.foundationModel(MODEL_ID).grantInvoke({ grantPrincipal: new iam.AccountRootPrincipal() }), 'grantee', /needs a construct/],
+    ];
+    for (const [create, field, message] of cases) {
+      let thrown: unknown;
+      try {
+        create();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(AgentRuntimeErrors.isInvalidBedrockModelError(thrown), field).toBe(true);
+      expect(thrown).toBeInstanceOf(InvalidBedrockModelError);
+      expect(thrown).toMatchObject({ field, name: 'InvalidBedrockModelError' });
+      expect((thrown as Error).message).toMatch(message);
+      expect((thrown as Error).message.startsWith(`Invalid Bedrock model: ${field}: `)).toBe(true);
+    }
   });
 });
 
