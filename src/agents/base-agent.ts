@@ -129,7 +129,8 @@ export interface BaseAgentProps {
   readonly executionRole?: iam.IRole;
 
   /**
-   * What happens to the log group (and the shared key, when this agent creates it) when removed from the stack.
+   * What happens to the log group when removed from the stack. The stack's shared key is destroyed
+   * only when every agent sharing it says `DESTROY`; otherwise it is retained.
    *
    * @default RemovalPolicy.RETAIN
    */

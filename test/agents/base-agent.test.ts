@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -69,6 +69,19 @@ describe.each(RUNTIME_TYPES)('BatchAgent on %s', (type) => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'] })]) },
     });
+  });
+
+  it('destroys the shared key only when every agent sharing it says DESTROY, whatever their order', () => {
+    const keyPolicy = (policies: Array<RemovalPolicy | undefined>) => {
+      const stack = testStack();
+      policies.forEach((removalPolicy, i) => batchAgent(stack, `A${i}`, type, { removalPolicy }));
+      const [key] = Object.values(synth(stack).findResources('AWS::KMS::Key'));
+      return key?.DeletionPolicy;
+    };
+    expect(keyPolicy([RemovalPolicy.DESTROY, RemovalPolicy.DESTROY])).toBe('Delete');
+    expect(keyPolicy([RemovalPolicy.DESTROY, undefined])).toBe('Retain');
+    expect(keyPolicy([RemovalPolicy.RETAIN, RemovalPolicy.DESTROY])).toBe('Retain');
+    expect(keyPolicy([undefined])).toBe('Retain');
   });
 
   it('uses a given execution role and keeps the deprecated getters', () => {
