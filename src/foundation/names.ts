@@ -60,7 +60,7 @@ export const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
  *
  * Why under `/aws/vendedlogs/`: AgentCore runtimes deliver their application and usage logs
  * to a log group through CloudWatch Logs vended log delivery (what the AgentCore L2's
- * `loggingConfigs` with `LoggingDestination.cloudWatchLogs(...)` sets up). Delivery to a group
+ * `loggingConfigs` with `LoggingDestination.cloudWatchLogs(...)`, or this library's agents, set up). Delivery to a group
  * needs a CloudWatch Logs resource policy, and those are limited to 5,120 characters and 10
  * per account and Region; for groups under `/aws/vendedlogs/` CloudWatch Logs covers delivery
  * without growing that policy (same-account delivery is authorized by the log-delivery

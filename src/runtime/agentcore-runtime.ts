@@ -108,7 +108,9 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
       description: `Endpoint of agent ${props.agentName}`,
     });
     this.invocationArn = this.agentCoreAgent.agentRuntimeArn;
-    // Application logs (and, with tracing, usage logs and traces) delivered as the L2's loggingConfigs/tracingEnabled would.
+    // Application logs (and, with tracing, usage logs and traces) delivered as the L2's
+    // loggingConfigs/tracingEnabled would, without growing the stack's 5,120-character delivery
+    // resource policies by three statements per agent (agentcore-deliveries.ts).
     configureAgentCoreDeliveries(this.agentCoreAgent, this.agentCoreAgent.agentRuntimeArn, this.logGroup, props.tracingEnabled ?? false);
 
     for (const statement of agentCoreRuntimeStatements(this, this.runtimeName, this.logGroup)) {
