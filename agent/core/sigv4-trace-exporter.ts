@@ -1,7 +1,7 @@
 // An OTLP/HTTP protobuf span exporter that signs each request with SigV4, for the X-Ray OTLP
 // endpoint (`https://xray.<region>.amazonaws.com/v1/traces`), which accepts only signed requests.
-// ADOT for Node has the same exporter, but only inside its whole auto-instrumentation package
-// (tens of MB); this is the part the default agent needs, on the OpenTelemetry serializer.
+// ADOT for Node has such an exporter, but only inside its whole auto-instrumentation package, which
+// the bundle has no room for; this is the part the default agent needs, on OpenTelemetry's serializer.
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
@@ -16,7 +16,7 @@ export interface SigV4TraceExporterOptions {
   readonly credentials: AwsCredentialIdentityProvider;
   /** Per-request limit; a hung endpoint must not hold spans (or a shutdown) forever. */
   readonly timeoutMs?: number;
-  /** Told about each failed export; spans are dropped, never retried, as the OTLP exporters do after their retries. */
+  /** Told about each failed export; its spans are dropped, not retried. */
   readonly onError?: (error: Error) => void;
 }
 
