@@ -7,6 +7,7 @@ import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
+import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
 import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -102,6 +103,8 @@ export function startTelemetry(env: Env, logger: Logger, overrides: TelemetryOve
   }
   const provider = new TracerProvider({
     resource: defaultResource().merge(detectResources({ detectors: [envDetector] })),
+    // New traces get X-Ray-style ids (the first 8 hex digits are the start time in seconds), as ADOT does.
+    idGenerator: new AWSXRayIdGenerator(),
     spanProcessors: [new BatchSpanProcessor({ exporter })],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();

@@ -164,6 +164,8 @@ describe('startTelemetry', () => {
     const byName = Object.fromEntries(otlp.spans().map((s) => [s.name, s]));
     expect(byName.fresh).toMatchObject({ parentSpanId: '' });
     expect(byName.fresh!.traceId).toMatch(/^[0-9a-f]{32}$/);
+    // X-Ray-style id: it starts with the time, in seconds.
+    expect(Math.abs(parseInt(byName.fresh!.traceId.slice(0, 8), 16) - Date.now() / 1000)).toBeLessThan(60);
     expect(byName['xray-child']).toMatchObject({ traceId: '5759e988bd862e3fe1be46a994272793', parentSpanId: '53995c3f42cd8ad8' });
   });
 
