@@ -67,15 +67,19 @@ describe('agent bundles', () => {
     }
   });
 
-  it('runs the Lambda bundle on a Step Functions event, exporting only `handler`', async () => {
+  /**
+   * Runs the Lambda bundle's handler once in a fresh process that exits the moment the handler
+   * returns, as a frozen Lambda sandbox would stop: whatever the handler left pending is lost.
+   */
+  async function runLambdaBundle(extraEnv: Record<string, string> = {}) {
     const runner = join(outdir, 'run-lambda.mjs');
     await writeFile(
       runner,
       `const m = await import(${JSON.stringify(pathToFileURL(bundles.lambda.outfile).href)});
 const response = await m.handler(${JSON.stringify(stepFunctionsEvent())}, { awsRequestId: 'bundle-req-1' });
-process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), response }) + '\\n');`,
+process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), response }) + '\\n', () => process.exit(0));`,
     );
-    const child = spawn(process.execPath, [runner], { cwd: outdir, env: runtimeEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [runner], { cwd: outdir, env: runtimeEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -85,11 +89,33 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
     expect(code, stderr).toBe(0);
     const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
     const { exports, response } = JSON.parse(line?.slice(7) ?? '{}') as { exports: string[]; response: unknown };
+    return { exports, response, logs: stdout.split('\n').filter((l) => l.startsWith('{')) };
+  }
+
+  it('runs the Lambda bundle on a Step Functions event, exporting only `handler`', async () => {
+    const { exports, response, logs } = await runLambdaBundle();
     expect(exports).toEqual(['handler']);
     expect(response).toEqual({ result: EXPECTED_RESULT, metadata: { executionTime: expect.any(Number), tokensUsed: 175, modelId: MODEL_ID } });
     // Every log line is structured JSON.
-    const logs = stdout.split('\n').filter((l) => l.startsWith('{'));
     expect(logs.map((l) => (JSON.parse(l) as { message: string }).message)).toContain('Invocation completed');
+  });
+
+  it('with AGENT_OBSERVABILITY_ENABLED, the Lambda bundle has exported its spans, in the invocation trace, when the handler returns', async () => {
+    const otlp = await startOtlpEndpoint();
+    try {
+      const { response } = await runLambdaBundle({
+        AGENT_OBSERVABILITY_ENABLED: 'true',
+        AWS_ENDPOINT_URL_XRAY: otlp.url,
+        _X_AMZN_TRACE_ID: 'Root=1-6759e988-0d862e3fe1be46a994272793;Parent=63995c3f42cd8ad8;Sampled=1',
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+      });
+      expect(response).toMatchObject({ result: EXPECTED_RESULT });
+      const spans = otlp.spans();
+      expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['chat', 'execute_tool lookup_vendor']));
+      expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set(['6759e9880d862e3fe1be46a994272793']));
+    } finally {
+      await otlp.close();
+    }
   });
 
   /** Starts the AgentCore bundle on a free 127.0.0.1 port and collects its JSON log lines. */
