@@ -63,13 +63,8 @@ export function tracesUrl(env: Env): { url: URL; region: string } {
     : env.AWS_ENDPOINT_URL?.trim()
       ? ['AWS_ENDPOINT_URL', env.AWS_ENDPOINT_URL.trim()]
       : ['AWS_REGION', `https://xray.${region}.amazonaws.com`];
-  let url: URL;
-  try {
-    url = new URL('/v1/traces', base);
-  } catch {
-    throw new AgentConfigError(name, `must be an http(s) URL, got ${JSON.stringify(base)}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+  const url = URL.canParse(base) ? new URL('/v1/traces', base) : undefined;
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     throw new AgentConfigError(name, `must be an http(s) URL, got ${JSON.stringify(base)}`);
   }
   return { url, region };
@@ -107,8 +102,7 @@ export function startTelemetry(env: Env, logger: Logger, overrides: TelemetryOve
     idGenerator: new AWSXRayIdGenerator(),
     spanProcessors: [new BatchSpanProcessor({ exporter })],
   });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator(), new AWSXRayPropagator()] }),
   );
