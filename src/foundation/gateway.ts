@@ -2,10 +2,9 @@ import { Stack, Token } from 'aws-cdk-lib';
 import type * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { invalidFoundationConfig } from './errors';
 import { gatewayIdParameterName } from './names';
 import { validateSsmParameterName } from './ssm-parameter-name';
-import { InvalidRuntimeConfigError } from '../runtime/errors';
-import { AgentRuntimeType } from '../runtime/runtime-type';
 
 const GATEWAY_ARN_PATTERN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:gateway\/[a-zA-Z0-9-]{1,100}$/;
 const GATEWAY_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,99}$/;
@@ -54,10 +53,9 @@ export abstract class FoundationGateway {
    */
   public static fromGatewayArn(gatewayArn: string): FoundationGateway {
     if (!Token.isUnresolved(gatewayArn) && !GATEWAY_ARN_PATTERN.test(gatewayArn)) {
-      throw new InvalidRuntimeConfigError(
-        AgentRuntimeType.AGENTCORE,
-        `gateway ARN "${gatewayArn}" is not a gateway ARN; allowed: arn:<partition>:bedrock-agentcore:<region>:<account>:gateway/<gateway-id>`,
+      throw invalidFoundationConfig(
         'gateway',
+        `gateway ARN "${gatewayArn}" is not a gateway ARN; allowed: arn:<partition>:bedrock-agentcore:<region>:<account>:gateway/<gateway-id>`,
       );
     }
     return new ArnGateway(gatewayArn);
@@ -102,10 +100,9 @@ export abstract class FoundationGateway {
 
 function validateGatewayId(gatewayId: string): void {
   if (!Token.isUnresolved(gatewayId) && !GATEWAY_ID_PATTERN.test(gatewayId)) {
-    throw new InvalidRuntimeConfigError(
-      AgentRuntimeType.AGENTCORE,
-      `gateway id "${gatewayId}" is not a gateway id; allowed: 1-100 letters, digits and hyphens, starting with a letter or digit`,
+    throw invalidFoundationConfig(
       'gateway',
+      `gateway id "${gatewayId}" is not a gateway id; allowed: 1-100 letters, digits and hyphens, starting with a letter or digit`,
     );
   }
 }

@@ -5,3 +5,4 @@ export { FoundationTrustedService } from './trusted-service';
 export { FoundationModelFamily } from './model-family';
 export { FoundationGateway, type FoundationGatewayBindOptions, type FoundationGatewayConfig } from './gateway';
 export { FoundationMemory, type FoundationMemoryBindOptions, type FoundationMemoryConfig } from './memory';
+export { InvalidRuntimeFoundationConfigError } from './errors';

@@ -3,10 +3,9 @@ import type * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { invalidFoundationConfig } from './errors';
 import { memoryPolicyParameterName } from './names';
 import { validateSsmParameterName } from './ssm-parameter-name';
-import { InvalidRuntimeConfigError } from '../runtime/errors';
-import { AgentRuntimeType } from '../runtime/runtime-type';
 
 const MEMORY_ARN_PATTERN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:memory\/[a-zA-Z0-9_-]{1,100}$/;
 const POLICY_ARN_PATTERN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]{1,512}$/;
@@ -58,10 +57,9 @@ export abstract class FoundationMemory {
    */
   public static fromMemoryArn(memoryArn: string): FoundationMemory {
     if (!Token.isUnresolved(memoryArn) && !MEMORY_ARN_PATTERN.test(memoryArn)) {
-      throw new InvalidRuntimeConfigError(
-        AgentRuntimeType.AGENTCORE,
-        `memory ARN "${memoryArn}" is not a memory ARN; allowed: arn:<partition>:bedrock-agentcore:<region>:<account>:memory/<memory-id>`,
+      throw invalidFoundationConfig(
         'memory',
+        `memory ARN "${memoryArn}" is not a memory ARN; allowed: arn:<partition>:bedrock-agentcore:<region>:<account>:memory/<memory-id>`,
       );
     }
     return new ArnMemory(memoryArn);
@@ -73,10 +71,9 @@ export abstract class FoundationMemory {
    */
   public static fromPolicyArn(policyArn: string): FoundationMemory {
     if (!Token.isUnresolved(policyArn) && !POLICY_ARN_PATTERN.test(policyArn)) {
-      throw new InvalidRuntimeConfigError(
-        AgentRuntimeType.AGENTCORE,
-        `memory policy ARN "${policyArn}" is not a managed policy ARN; allowed: arn:<partition>:iam::<account>:policy/<name>`,
+      throw invalidFoundationConfig(
         'memory',
+        `memory policy ARN "${policyArn}" is not a managed policy ARN; allowed: arn:<partition>:iam::<account>:policy/<name>`,
       );
     }
     return new PolicyMemory(() => policyArn);

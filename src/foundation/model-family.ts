@@ -1,5 +1,4 @@
-import { InvalidRuntimeConfigError } from '../runtime/errors';
-import { AgentRuntimeType } from '../runtime/runtime-type';
+import { invalidFoundationConfig } from './errors';
 
 /** `provider.model`: lowercase provider, a dot, then lowercase letters, digits, dots and hyphens. */
 const MODEL_ID_PREFIX_PATTERN = /^[a-z0-9-]+\.[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$/;
@@ -30,11 +29,10 @@ export class FoundationModelFamily {
    */
   public static of(modelIdPrefix: string): FoundationModelFamily {
     if (!MODEL_ID_PREFIX_PATTERN.test(modelIdPrefix)) {
-      throw new InvalidRuntimeConfigError(
-        AgentRuntimeType.AGENTCORE,
+      throw invalidFoundationConfig(
+        'modelFamilies',
         `modelFamilies entry "${modelIdPrefix}" is not a model id prefix; allowed: "provider.model" in lowercase ` +
           'letters, digits, dots and hyphens, without a trailing hyphen or wildcard (e.g. "meta.llama3")',
-        'modelFamilies',
       );
     }
     return new FoundationModelFamily(modelIdPrefix);

@@ -1,5 +1,6 @@
 import { Token, type RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { invalidFoundationConfig as invalid } from './errors';
 import type { FoundationGateway } from './gateway';
 import type { FoundationMemory } from './memory';
 import type { FoundationModelFamily } from './model-family';
@@ -12,8 +13,6 @@ import {
   ROLE_NAME_PATTERN,
 } from './names';
 import { FoundationTrustedService } from './trusted-service';
-import { InvalidRuntimeConfigError } from '../runtime/errors';
-import { AgentRuntimeType } from '../runtime/runtime-type';
 
 /**
  * Properties of an `AgentCoreRuntimeFoundation`.
@@ -159,11 +158,7 @@ const TAG_VALUE_MAX_LENGTH = 256;
 /** Characters CloudFormation/IAM/SSM/CloudWatch Logs all accept in tags. */
 const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-function invalid(field: string, details: string): InvalidRuntimeConfigError {
-  return new InvalidRuntimeConfigError(AgentRuntimeType.AGENTCORE, details, field);
-}
-
-/** Validates the props (throwing `InvalidRuntimeConfigError`) and applies the defaults. */
+/** Validates the props (throwing `InvalidRuntimeFoundationConfigError`) and applies the defaults. */
 export function resolveFoundationProps(props: AgentCoreRuntimeFoundationProps): ResolvedFoundationProps {
   validateEnvironment(props.environment);
   validateNamespace(props.agentNamespace);

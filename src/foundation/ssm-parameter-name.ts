@@ -1,6 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { InvalidRuntimeConfigError } from '../runtime/errors';
-import { AgentRuntimeType } from '../runtime/runtime-type';
+import { invalidFoundationConfig } from './errors';
 
 /** SSM parameter names: letters, digits and `_.-/`, fully qualified names starting with `/`. */
 const SSM_PARAMETER_NAME_PATTERN = /^\/?[a-zA-Z0-9_.\-/]{1,1011}$/;
@@ -9,11 +8,10 @@ const SSM_PARAMETER_NAME_PATTERN = /^\/?[a-zA-Z0-9_.\-/]{1,1011}$/;
 export function validateSsmParameterName(name: string, field: string): void {
   if (Token.isUnresolved(name)) return;
   if (!SSM_PARAMETER_NAME_PATTERN.test(name) || name.includes('//') || /^\/?aws|^\/?ssm/i.test(name)) {
-    throw new InvalidRuntimeConfigError(
-      AgentRuntimeType.AGENTCORE,
+    throw invalidFoundationConfig(
+      field,
       `${field} SSM parameter name "${name}" is not valid; allowed: letters, digits and _.-/ (up to 1011 characters, ` +
         'no "//", not starting with "aws" or "ssm"), e.g. /agentcore/dev/gateway/gateway_id',
-      field,
     );
   }
 }

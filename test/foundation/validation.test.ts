@@ -7,6 +7,7 @@ import {
   FoundationMemory,
   FoundationModelFamily,
   FoundationTrustedService,
+  InvalidRuntimeFoundationConfigError,
   type AgentCoreRuntimeFoundationProps,
 } from '../../src/foundation';
 import { InvalidRuntimeConfigError } from '../../src/runtime/errors';
@@ -14,18 +15,26 @@ import { AgentRuntimeType } from '../../src/runtime/runtime-type';
 import { testStack } from '../helpers/test-app';
 import { BASE_PROPS } from './fixtures';
 
-/** Runs `fn`, expecting an InvalidRuntimeConfigError about `field` whose message names `value` and what is allowed. */
-function expectInvalid(fn: () => unknown, field: string, value: string): InvalidRuntimeConfigError {
+/**
+ * Runs `fn`, expecting an InvalidRuntimeFoundationConfigError about `field` whose message says it
+ * is about the runtime foundation and names `value` and what is allowed. It stays an
+ * InvalidRuntimeConfigError, so code catching that keeps working.
+ */
+function expectInvalid(fn: () => unknown, field: string, value: string): InvalidRuntimeFoundationConfigError {
   let error: unknown;
   try {
     fn();
   } catch (e) {
     error = e;
   }
+  expect(error).toBeInstanceOf(InvalidRuntimeFoundationConfigError);
   expect(error).toBeInstanceOf(InvalidRuntimeConfigError);
-  const invalid = error as InvalidRuntimeConfigError;
+  const invalid = error as InvalidRuntimeFoundationConfigError;
+  expect(invalid.name).toBe('InvalidRuntimeFoundationConfigError');
   expect(invalid.field).toBe(field);
   expect(invalid.runtimeType).toBe(AgentRuntimeType.AGENTCORE);
+  expect(invalid.message).toMatch(/^Invalid runtime foundation configuration: /);
+  expect(invalid.message).not.toContain('runtime configuration for');
   expect(invalid.message).toContain(value);
   expect(invalid.message).toContain('allowed');
   return invalid;
