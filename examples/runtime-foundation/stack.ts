@@ -88,7 +88,13 @@ function acknowledgeWildcards(stack: Stack, foundation: AgentCoreRuntimeFoundati
     ack(
       '*',
       'Only actions without resource-level permissions use "*": ecr:GetAuthorizationToken and the X-Ray actions ' +
-        '(PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) have no resource type.',
+        '(PutTraceSegments, PutSpans, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) have no resource type; ' +
+        'cloudwatch:PutMetricData names no metric, and is limited to the bedrock-agentcore namespace by a condition.',
+    ),
+    ack(
+      arn('bedrock-agentcore', 'workload-identity-directory/default/workload-identity/*'),
+      'AgentCore creates a workload identity per agent runtime, named after the runtime when it is deployed; token ' +
+        'actions only, in the default directory of this account and Region.',
     ),
     ack(
       arn('logs', `log-group:${foundation.logGroupName}:log-stream:*`),

@@ -39,6 +39,27 @@ export const XRAY_ACTIONS: readonly string[] = [
   'xray:GetSamplingTargets',
 ];
 
+/**
+ * The CloudWatch namespace AgentCore agents publish their own metrics to (OpenTelemetry / ADOT
+ * metrics of the agent code). The service's vended runtime metrics, in `AWS/Bedrock-AgentCore`,
+ * are published by AgentCore itself and need no permission of the role.
+ */
+export const AGENTCORE_METRICS_NAMESPACE = 'bedrock-agentcore';
+
+/**
+ * AgentCore Identity: the workload access token of the agent, alone or on behalf of a user (by
+ * JWT or user id), which the agent exchanges for OAuth tokens and API keys of outbound credential
+ * providers.
+ */
+export const WORKLOAD_ACCESS_TOKEN_ACTIONS: readonly string[] = [
+  'bedrock-agentcore:GetWorkloadAccessToken',
+  'bedrock-agentcore:GetWorkloadAccessTokenForJWT',
+  'bedrock-agentcore:GetWorkloadAccessTokenForUserId',
+];
+
+/** The workload identity directory AgentCore creates its workload identities in. */
+export const WORKLOAD_IDENTITY_DIRECTORY = 'workload-identity-directory/default';
+
 const SERVICE_PRINCIPALS: Readonly<Record<FoundationTrustedService, string>> = {
   [FoundationTrustedService.BEDROCK_AGENTCORE]: 'bedrock-agentcore.amazonaws.com',
   [FoundationTrustedService.BEDROCK]: 'bedrock.amazonaws.com',
@@ -182,6 +203,35 @@ export function logStatements(stack: Stack, foundationLogGroupName: string): iam
 /** X-Ray trace and telemetry writes plus sampling rules. */
 export function xrayStatement(): iam.PolicyStatement {
   return new iam.PolicyStatement({ sid: 'WriteXRayTraces', actions: [...XRAY_ACTIONS], resources: ['*'] });
+}
+
+/**
+ * Publishing the agents' own metrics: `cloudwatch:PutMetricData` names no metric resource (its
+ * only resource type, an OTLP dataset, is optional), so it is on `*`, restricted to the
+ * `bedrock-agentcore` namespace by the `cloudwatch:namespace` condition.
+ */
+export function metricsStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'PutAgentCoreMetrics',
+    actions: ['cloudwatch:PutMetricData'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'cloudwatch:namespace': AGENTCORE_METRICS_NAMESPACE } },
+  });
+}
+
+/**
+ * Workload access tokens from the default workload identity directory. Each action requires both
+ * resource types: the directory and the workload identity. AgentCore names a runtime's workload
+ * identity after the runtime (`{runtimeName}-...`); runtimes are named by whoever deploys them,
+ * not by the foundation, so the identities are `*` within the directory.
+ */
+export function workloadAccessTokenStatement(stack: Stack): iam.PolicyStatement {
+  const directory = stack.formatArn({ service: 'bedrock-agentcore', resource: WORKLOAD_IDENTITY_DIRECTORY, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  return new iam.PolicyStatement({
+    sid: 'GetWorkloadAccessTokens',
+    actions: [...WORKLOAD_ACCESS_TOKEN_ACTIONS],
+    resources: [directory, `${directory}/workload-identity/*`],
+  });
 }
 
 /** Reading the environment's SSM contract: `/agentcore/{env}` and everything below it. */

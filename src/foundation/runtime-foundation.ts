@@ -12,9 +12,11 @@ import {
   lambdaToolStatement,
   logStatements,
   memoryStatement,
+  metricsStatement,
   modelInvocationStatement,
   ssmReadStatement,
   trustPrincipal,
+  workloadAccessTokenStatement,
   xrayStatement,
 } from './policies';
 import { resolveFoundationProps, validateEnvironment, type AgentCoreRuntimeFoundationProps } from './runtime-foundation-props';
@@ -164,6 +166,8 @@ export class AgentCoreRuntimeFoundation extends Construct {
         ...ecrPullStatements(stack),
         ...logStatements(stack, this.logGroupName),
         ...(resolved.xrayTracingEnabled ? [xrayStatement()] : []),
+        metricsStatement(),
+        workloadAccessTokenStatement(stack),
         ssmReadStatement(stack, environment),
         ...(memory?.memoryArns && memory.memoryArns.length > 0 ? [memoryStatement(memory.memoryArns)] : []),
       ],

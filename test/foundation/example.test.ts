@@ -39,7 +39,7 @@ describe('examples/runtime-foundation', () => {
       (m: MetadataEntry) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY,
     );
     const entries = acknowledged.flatMap((m: MetadataEntry) => Object.entries(m.data as Record<string, { reason: string } | string>));
-    expect(entries.length).toBe(11);
+    expect(entries.length).toBe(12);
     for (const [id, value] of entries) {
       expect(id).toMatch(/AwsSolutions-IAM5\[Resource::.+\]$/);
       const reason = typeof value === 'string' ? value : value.reason;

