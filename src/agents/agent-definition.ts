@@ -9,8 +9,12 @@ import { BedrockModel } from './bedrock-model';
 export interface AgentDefinitionProps {
   /**
    * The Bedrock model the agent calls; the execution role may invoke exactly this model.
+   *
+   * @default - Claude Sonnet 4.6 through the cross-Region inference profile of the stack's
+   * geography: `us.` in us-east-1, us-east-2 and us-west-2, `eu.` in the EU Regions the EU profile
+   * routes to, `global.` in any other Region and in a Region-agnostic stack (see `BedrockModel.defaultFor`)
    */
-  readonly bedrockModel: BedrockModel;
+  readonly bedrockModel?: BedrockModel;
 
   /**
    * The system prompt, a text file uploaded as an asset. The agent reads it from S3 at start

@@ -1,4 +1,4 @@
-import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,8 +7,10 @@ import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { AgentDefinitionProps, AgentToolLocation } from './agent-definition';
 import { AgentLayer } from './agent-layer';
+import { rejectLibraryVariables, validateAgentProps } from './agent-props-validation';
 import { BedrockModel } from './bedrock-model';
 import { defaultAgentCode } from './default-agent-code';
+import { DocumentSource } from './document-source';
 import { LayeredAgentCode } from './layered-agent-code';
 import { dataProtectionPolicy, LogGroupDataProtectionProps, openTelemetryEnvironment, powertoolsEnvironment } from './observability';
 import { sharedAgentKey } from './shared-key';
@@ -57,11 +59,23 @@ export interface BaseAgentProps {
   readonly code?: AgentCode;
 
   /**
-   * Extra environment variables for the agent code, on either runtime.
+   * Extra environment variables for the agent code, on either runtime. Names the library sets
+   * (`MODEL_ID`, `PROMPT`, `SYSTEM_PROMPT_*`, `TOOLS_CONFIG`, `DOCUMENT_SOURCES`, `LOG_LEVEL`, the
+   * observability variables) and names the runtime reserves (`AWS_*`) are rejected: set the prop
+   * that owns them instead.
    *
    * @default - none
    */
   readonly environment?: { [key: string]: string };
+
+  /**
+   * Where the agent may read documents from (`contentType: 'file'` requests). The role may read
+   * exactly these locations; the agent answers a request for any other object, its own system
+   * prompt and tools included, with a 403 and does not read it.
+   *
+   * @default - none: the agent processes inline `data` requests only
+   */
+  readonly documentSources?: DocumentSource[];
 
   /**
    * Tracing and telemetry: X-Ray and Powertools settings on Lambda; tracing, usage logs and
@@ -162,8 +176,14 @@ export abstract class BaseAgent extends Construct {
    */
   public readonly toolLocations: AgentToolLocation[];
 
+  /**
+   * Where the agent may read documents from.
+   */
+  public readonly documentSources: DocumentSource[];
+
   constructor(scope: Construct, id: string, props: BaseAgentProps) {
     super(scope, id);
+    validateAgentProps(props);
     const runtimeConfig = props.runtime ?? { type: AgentRuntimeType.LAMBDA };
     const definition = props.agentDefinition;
     const observability = props.enableObservability ?? true;
@@ -174,7 +194,8 @@ export abstract class BaseAgent extends Construct {
       throw new InvalidRuntimeConfigError(runtimeConfig.type, `logLevel '${props.logLevel}' is invalid; allowed: ${LOG_LEVELS.join(', ')}`, 'logLevel');
     }
 
-    this.bedrockModel = definition.bedrockModel;
+    this.bedrockModel = definition.bedrockModel ?? BedrockModel.defaultFor(this);
+    this.documentSources = props.documentSources ?? [];
     this.encryptionKey = props.encryptionKey ?? sharedAgentKey(this, props.removalPolicy);
     // Locations only: the grants need the runtime's role, which exists only once the runtime does.
     this.toolLocations = (definition.tools ?? []).map(toolLocation);
@@ -187,6 +208,7 @@ export abstract class BaseAgent extends Construct {
         SYSTEM_PROMPT_S3_BUCKET_NAME: definition.systemPrompt.s3BucketName,
         SYSTEM_PROMPT_S3_KEY: definition.systemPrompt.s3ObjectKey,
         TOOLS_CONFIG: JSON.stringify(this.toolLocations),
+        DOCUMENT_SOURCES: Stack.of(this).toJsonString(this.documentSources.map((source) => source._location())),
         MODEL_ID: this.bedrockModel.modelId,
         LOG_LEVEL: logLevel,
         ...props.environment,
@@ -206,6 +228,7 @@ export abstract class BaseAgent extends Construct {
       const env = this.runtime.runtimeType === AgentRuntimeType.LAMBDA
         ? powertoolsEnvironment(serviceName, metricNamespace, logLevel)
         : openTelemetryEnvironment(serviceName, metricNamespace, this.runtime.logGroup.logGroupName, code.language);
+      rejectLibraryVariables(this.runtime.runtimeType, props.environment, Object.keys(env));
       for (const [key, value] of Object.entries(env)) {
         this.runtime.addEnvironment(key, value);
       }
@@ -270,8 +293,7 @@ export abstract class BaseAgent extends Construct {
   }
 
   private grantAgentPermissions(definition: AgentDefinitionProps): void {
-    const role = this.runtime.executionRole;
-    this.bedrockModel.grantInvoke(role);
+    this.bedrockModel.grantInvoke(this.runtime);
     // Asset.grantRead would add bucket-wide List/GetBucket*; the agent reads exactly these objects.
     const objects = [definition.systemPrompt, ...(definition.tools ?? [])];
     this.runtime.addToRolePolicy(new iam.PolicyStatement({
@@ -279,11 +301,14 @@ export abstract class BaseAgent extends Construct {
       actions: ['s3:GetObject'],
       resources: objects.map((asset) => asset.bucket.arnForObjects(asset.s3ObjectKey)),
     }));
+    for (const source of this.documentSources) {
+      source.grantRead(this.runtime);
+    }
     for (const statement of definition.additionalPolicyStatementsForTools ?? []) {
       this.runtime.addToRolePolicy(statement);
     }
-    // Named actions rather than grantEncryptDecrypt's ReEncrypt*/GenerateDataKey* wildcards.
-    this.encryptionKey.grant(role, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
+    // No KMS grant here: each runtime grants what it uses of the key (Lambda: Decrypt, for its
+    // environment); the log group's encryption is CloudWatch Logs' own, under the key policy.
   }
 }
 

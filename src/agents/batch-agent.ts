@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { validateBatchAgentProps } from './agent-props-validation';
 import { BaseAgent, BaseAgentProps } from './base-agent';
 
 /**
@@ -24,6 +25,7 @@ export interface BatchAgentProps extends BaseAgentProps {
  */
 export class BatchAgent extends BaseAgent {
   constructor(scope: Construct, id: string, props: BatchAgentProps) {
+    validateBatchAgentProps(props);
     super(scope, id, props);
     this.runtime.addEnvironment('INVOKE_TYPE', 'batch');
     this.runtime.addEnvironment('PROMPT', props.prompt);

@@ -1,5 +1,6 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { InvalidBedrockModelError } from '../runtime/errors';
 
@@ -29,6 +30,12 @@ const DEFAULT_ROUTED_REGIONS: Record<InferenceProfileGeo, string[]> = {
 };
 
 const MODEL_ID = /^[a-z0-9-]+\.[a-zA-Z0-9.:_-]+$/;
+
+/**
+ * The model agents call when none is given: Claude Sonnet 4.6, whose on-demand use goes through
+ * an inference profile.
+ */
+export const DEFAULT_FOUNDATION_MODEL_ID = 'anthropic.claude-sonnet-4-6';
 
 /**
  * Options of a cross-Region inference profile.
@@ -62,14 +69,27 @@ export class BedrockModel {
    */
   public static crossRegionInferenceProfile(geo: InferenceProfileGeo, modelId: string, options: CrossRegionInferenceProfileOptions = {}): BedrockModel {
     validateModelId(modelId);
-    const regions = options.regions ?? DEFAULT_ROUTED_REGIONS[geo];
-    if (regions === undefined) {
+    if (!Object.values(InferenceProfileGeo).includes(geo)) {
       throw new InvalidBedrockModelError('geo', `'${String(geo)}' is not an inference profile geography; allowed: ${Object.values(InferenceProfileGeo).join(', ')}`);
     }
-    if (regions.length === 0) {
-      throw new InvalidBedrockModelError('options.regions', 'is empty; name at least one Region the profile routes to, or leave it unset for the default list');
+    const regions = options.regions ?? DEFAULT_ROUTED_REGIONS[geo];
+    if (!Array.isArray(regions) || regions.length === 0) {
+      throw new InvalidBedrockModelError('options.regions', `is ${Array.isArray(regions) ? 'empty' : typeof regions}; name at least one Region the profile routes to, or leave it unset for the default list`);
     }
+    regions.forEach(validateRegionName);
     return new BedrockModel(`${geo}.${modelId}`, modelId, `${geo}.${modelId}`, regions);
+  }
+
+  /**
+   * The model an agent gets when none is given: Claude Sonnet 4.6 through the cross-Region
+   * inference profile of the stack's geography (`us.` in the US Regions the US profile routes to,
+   * `eu.` in the EU ones), or the `global.` profile in any other Region and in a Region-agnostic stack.
+   */
+  public static defaultFor(scope: Construct): BedrockModel {
+    const region = Stack.of(scope).region;
+    const geo = [InferenceProfileGeo.US, InferenceProfileGeo.EU]
+      .find((candidate) => !Token.isUnresolved(region) && DEFAULT_ROUTED_REGIONS[candidate].includes(region));
+    return BedrockModel.crossRegionInferenceProfile(geo ?? InferenceProfileGeo.GLOBAL, DEFAULT_FOUNDATION_MODEL_ID);
   }
 
   /**
@@ -102,6 +122,7 @@ export class BedrockModel {
    */
   public resourceArns(scope: Construct): string[] {
     const stack = Stack.of(scope);
+    this.checkServes(stack);
     const foundationModelArn = (region: string) => stack.formatArn({
       service: 'bedrock', region, account: '', resource: 'foundation-model', resourceName: this.foundationModelId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
@@ -112,6 +133,19 @@ export class BedrockModel {
       stack.formatArn({ service: 'bedrock', resource: 'inference-profile', resourceName: this.inferenceProfileId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
       ...this.routedRegions.map(foundationModelArn),
     ];
+  }
+
+  /**
+   * A profile is called in the caller's Region, which must be one of the profile's; a stack in
+   * another Region would deploy an agent whose every call fails.
+   */
+  private checkServes(stack: Stack): void {
+    const region = stack.region;
+    if (this.inferenceProfileId === undefined || Token.isUnresolved(region) || this.routedRegions.includes('*') || this.routedRegions.includes(region)) {
+      return;
+    }
+    throw new InvalidBedrockModelError('geo',
+      `the inference profile '${this.inferenceProfileId}' routes to ${this.routedRegions.join(', ')}, not to the stack's Region ${region}; allowed: a profile of the stack's geography, InferenceProfileGeo.GLOBAL, or BedrockModel.foundationModel`);
   }
 
   /**
@@ -137,8 +171,15 @@ function scopeOf(grantee: iam.IGrantable): Construct {
   throw new InvalidBedrockModelError('grantee', 'grantInvoke needs a construct (a role, function or agent runtime) to find the stack and its Region');
 }
 
+function validateRegionName(region: unknown): void {
+  const known = RegionInfo.regions.map((info) => info.name);
+  if (typeof region !== 'string' || (!Token.isUnresolved(region) && region !== '*' && !known.includes(region))) {
+    throw new InvalidBedrockModelError('options.regions', `'${String(region)}' is not an AWS Region name; allowed: a Region such as us-east-1, eu-west-1 or ap-northeast-1`);
+  }
+}
+
 function validateModelId(modelId: string): void {
-  if (!MODEL_ID.test(modelId)) {
+  if (typeof modelId !== 'string' || !MODEL_ID.test(modelId)) {
     throw new InvalidBedrockModelError('modelId', `'${modelId}' is invalid; expected '<provider>.<model>', e.g. 'anthropic.claude-sonnet-4-20250514-v1:0' (no geography prefix: use crossRegionInferenceProfile for profiles)`);
   }
   if (/^(us|eu|apac|global|us-gov|jp|au|ca)\./.test(modelId)) {

@@ -191,8 +191,26 @@ export abstract class AgentCode {
 }
 
 function requireDirectory(directory: string, runtimeType: AgentRuntimeType): void {
-  if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
+  if (typeof directory !== 'string' || !fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) {
     throw new InvalidRuntimeConfigError(runtimeType, `agent code directory '${directory}' does not exist or is not a directory`, 'code');
+  }
+}
+
+/** Module file extensions Lambda's runtime tries for a handler, by language. */
+const HANDLER_EXTENSIONS: Record<AgentCodeLanguage, string[]> = {
+  [AgentCodeLanguage.NODEJS]: ['.js', '.mjs', '.cjs'],
+  [AgentCodeLanguage.PYTHON]: ['.py'],
+};
+
+/**
+ * The entrypoint must be in the directory: otherwise the code deploys and every invocation fails
+ * with the runtime's "cannot find module" error.
+ */
+function requireEntrypointFile(directory: string, candidates: string[], runtimeType: AgentRuntimeType, field: string): void {
+  if (!candidates.some((file) => fs.existsSync(path.join(directory, file)))) {
+    throw new InvalidRuntimeConfigError(runtimeType,
+      `${field}: '${directory}' has no ${candidates.join(' or ')}; allowed: a directory holding its entrypoint (set entrypoints.lambdaHandler / entrypoints.agentCoreEntrypoint if it has another name)`,
+      field);
   }
 }
 
@@ -218,15 +236,19 @@ export class DirectoryAgentCode extends AgentCode {
   public bindForLambda(_scope: Construct): LambdaCodeConfig {
     requireDirectory(this.lambdaDirectory, AgentRuntimeType.LAMBDA);
     const python = this.language === AgentCodeLanguage.PYTHON;
+    const handler = this.entrypoints.lambdaHandler ?? (python ? 'main.handler' : 'index.handler');
+    const module = handler.slice(0, Math.max(handler.lastIndexOf('.'), 0));
+    requireEntrypointFile(this.lambdaDirectory, HANDLER_EXTENSIONS[this.language].map((ext) => `${module}${ext}`), AgentRuntimeType.LAMBDA, 'code (entrypoints.lambdaHandler)');
     return {
       code: lambda.Code.fromAsset(this.lambdaDirectory),
-      handler: this.entrypoints.lambdaHandler ?? (python ? 'main.handler' : 'index.handler'),
+      handler,
       runtime: python ? lambda.Runtime.PYTHON_3_13 : lambda.Runtime.NODEJS_22_X,
     };
   }
 
   public bindForAgentCore(scope: Construct): AgentCoreCodeConfig {
     requireDirectory(this.agentCoreDirectory, AgentRuntimeType.AGENTCORE);
+    requireEntrypointFile(this.agentCoreDirectory, [this.agentCoreEntrypoint!], AgentRuntimeType.AGENTCORE, 'code (entrypoints.agentCoreEntrypoint)');
     const python = this.language === AgentCodeLanguage.PYTHON;
     return {
       codeAsset: new s3Assets.Asset(scope, 'CodeAsset', { path: this.agentCoreDirectory }),

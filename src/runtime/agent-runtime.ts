@@ -5,8 +5,11 @@ import { AgentRuntimeType } from './runtime-type';
 
 /**
  * An agent's runtime, whichever it is: what agents, workflows and callers need from it.
+ *
+ * It is grantable: `bucket.grantRead(runtime)` gives the agent code, which runs as the execution
+ * role, read access to the bucket.
  */
-export interface IAgentRuntime extends IConstruct {
+export interface IAgentRuntime extends IConstruct, iam.IGrantable {
   /**
    * The type of runtime, for runtime-specific logic without `instanceof`.
    */
@@ -39,7 +42,8 @@ export interface IAgentRuntime extends IConstruct {
   addEnvironment(key: string, value: string): void;
 
   /**
-   * Adds a statement to the execution role's policy.
+   * Adds a statement to the execution role's policy (a synth warning if the role is an immutable
+   * imported role, which would drop it).
    */
   addToRolePolicy(statement: iam.PolicyStatement): void;
 }

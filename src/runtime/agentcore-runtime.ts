@@ -13,7 +13,10 @@ import { AgentCoreRuntimeConfig } from './config';
 import { InvalidRuntimeConfigError } from './errors';
 import { toRuntimeName } from './runtime-name';
 import { AgentCoreDeploymentMethod, AgentRuntimeType } from './runtime-type';
-import { rejectForeignKeys, validateAgentName, validateDurationRange, validateIntegerRange } from './validation';
+import { addToExecutionRole } from './execution-role';
+import { describeValue, optionalDuration, optionalEnum, optionalNumber, optionalObject, optionalString } from './input-checks';
+import { AgentNetwork } from './network';
+import { rejectForeignKeys, validateAgentName, validateCommonProps, validateDurationRange, validateIntegerRange } from './validation';
 
 const TYPE = AgentRuntimeType.AGENTCORE;
 const MAX_LIFETIME = Duration.hours(8);
@@ -23,6 +26,8 @@ const ENV_KEY = /^[a-zA-Z_][a-zA-Z0-9_]{0,99}$/;
 const MAX_ENV_VARS = 50;
 const MAX_ENV_VALUE = 2048;
 const LAMBDA_ONLY_KEYS = ['ephemeralStorageSize'] as const;
+/** AgentCore sets AWS_* variables (Region, credentials) in the session itself. */
+const RESERVED_ENV_PREFIX = 'AWS_';
 
 /**
  * Properties of an `AgentCoreAgentRuntime`.
@@ -43,13 +48,18 @@ export interface AgentCoreAgentRuntimeProps extends CommonAgentProps {
 export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
   public readonly runtimeType = AgentRuntimeType.AGENTCORE;
   public readonly executionRole: iam.IRole;
+  public readonly grantPrincipal: iam.IPrincipal;
   public readonly invocationArn: string;
   public readonly logGroup: logs.ILogGroup;
 
   /**
-   * The AgentCore runtime.
+   * The AgentCore runtime resource (for its attributes, e.g. `attrAgentRuntimeArn`, `attrAgentRuntimeId`).
+   *
+   * The CloudFormation resource rather than aws-cdk-lib's `Runtime`: that one holds a read-only view
+   * of the execution role, so grants made through it would be dropped without a word. Grant to this
+   * construct (it is `iam.IGrantable`) or to `executionRole` instead.
    */
-  public readonly agentCoreAgent: agentcore.Runtime;
+  public readonly agentCoreAgent: agentcore.CfnRuntime;
 
   /**
    * The endpoint callers invoke; pass its name as the `qualifier`.
@@ -63,22 +73,24 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
 
   // Handed to the L2, which renders it lazily at synth, so addEnvironment works after construction.
   private readonly environment: { [key: string]: string } = {};
+  private readonly runtime: agentcore.Runtime;
 
   constructor(scope: Construct, id: string, props: AgentCoreAgentRuntimeProps) {
     super(scope, id);
     const config = props.config ?? {};
     validateAgentCoreProps(this, props);
 
-    this.runtimeName = toRuntimeName(props.agentName, this.node.path);
+    this.runtimeName = toRuntimeName(Stack.of(this).stackName, props.agentName, this.node.path);
     this.logGroup = createAgentLogGroup(this, props);
     this.executionRole = props.executionRole ?? createAgentCoreExecutionRole(this, props.agentName);
+    this.grantPrincipal = this.executionRole;
     for (const [key, value] of Object.entries(props.environment ?? {})) {
       this.addEnvironment(key, value);
     }
 
     const artifact = this.resolveArtifact(props);
     const timeout = config.timeout;
-    this.agentCoreAgent = new agentcore.Runtime(this, 'Runtime', {
+    this.runtime = new agentcore.Runtime(this, 'Runtime', {
       runtimeName: this.runtimeName,
       description: `Agent ${props.agentName}`,
       agentRuntimeArtifact: artifact,
@@ -102,21 +114,23 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
     });
     // The runtime must not be created before its role can do what it needs (pull code, write logs).
     // On the CfnRuntime only: the endpoint and deliveries reference the runtime, so they follow it anyway.
-    this.agentCoreAgent.node.defaultChild!.node.addDependency(this.executionRole);
+    this.agentCoreAgent = this.runtime.node.defaultChild as agentcore.CfnRuntime;
+    this.agentCoreAgent.node.addDependency(this.executionRole);
 
-    this.agentCoreEndpoint = this.agentCoreAgent.addEndpoint(config.endpointName ?? 'live', {
+    this.agentCoreEndpoint = this.runtime.addEndpoint(config.endpointName ?? 'live', {
       description: `Endpoint of agent ${props.agentName}`,
     });
-    this.invocationArn = this.agentCoreAgent.agentRuntimeArn;
+    this.invocationArn = this.runtime.agentRuntimeArn;
     // Application logs (and, with tracing, usage logs and traces) delivered as the L2's
     // loggingConfigs/tracingEnabled would, without growing the stack's 5,120-character delivery
     // resource policies by three statements per agent (agentcore-deliveries.ts).
-    configureAgentCoreDeliveries(this.agentCoreAgent, this.agentCoreAgent.agentRuntimeArn, this.logGroup, props.tracingEnabled ?? false);
+    configureAgentCoreDeliveries(this.runtime, this.runtime.agentRuntimeArn, this.logGroup, props.tracingEnabled ?? false);
 
     for (const statement of agentCoreRuntimeStatements(this, this.runtimeName, this.logGroup)) {
       this.addToRolePolicy(statement);
     }
-    props.encryptionKey?.grant(this.executionRole, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
+    // No KMS grant: the key encrypts the log group, which CloudWatch Logs does under the key policy;
+    // AgentCore does not encrypt environment variables with it.
   }
 
   /**
@@ -127,12 +141,18 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
   }
 
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return this.agentCoreAgent.grantInvokeRuntime(grantee);
+    return this.runtime.grantInvokeRuntime(grantee);
   }
 
   public addEnvironment(key: string, value: string): void {
-    if (!ENV_KEY.test(key)) {
+    if (typeof key !== 'string' || !ENV_KEY.test(key)) {
       throw new InvalidRuntimeConfigError(TYPE, `environment variable name '${key}' is invalid; allowed: 1 to 100 letters, digits or '_', not starting with a digit`, 'environment');
+    }
+    if (key.startsWith(RESERVED_ENV_PREFIX)) {
+      throw new InvalidRuntimeConfigError(TYPE, `environment variable '${key}' is reserved: AgentCore sets the ${RESERVED_ENV_PREFIX}* variables itself; allowed: a name not starting with ${RESERVED_ENV_PREFIX}`, 'environment');
+    }
+    if (typeof value !== 'string') {
+      throw new InvalidRuntimeConfigError(TYPE, `environment.${key} is ${describeValue(value)}; allowed: a string`, `environment.${key}`);
     }
     if (!Token.isUnresolved(value) && value.length > MAX_ENV_VALUE) {
       throw new InvalidRuntimeConfigError(TYPE, `environment variable '${key}' is ${value.length} characters; allowed: at most ${MAX_ENV_VALUE}`, 'environment');
@@ -144,7 +164,7 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
   }
 
   public addToRolePolicy(statement: iam.PolicyStatement): void {
-    this.executionRole.addToPrincipalPolicy(statement);
+    addToExecutionRole(this, this.executionRole, statement);
   }
 
   private resolveArtifact(props: AgentCoreAgentRuntimeProps): agentcore.AgentRuntimeArtifact {
@@ -180,9 +200,22 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
 }
 
 function validateAgentCoreProps(scope: Construct, props: AgentCoreAgentRuntimeProps): void {
+  validateCommonProps(TYPE, props);
   validateAgentName(TYPE, props.agentName);
+  optionalObject(TYPE, 'runtime.config', props.config, 'an AgentCoreRuntimeConfig');
   const config = props.config ?? {};
+  optionalDuration(TYPE, 'runtime.config.timeout', config.timeout);
+  optionalDuration(TYPE, 'runtime.config.idleSessionTimeout', config.idleSessionTimeout);
+  optionalNumber(TYPE, 'runtime.config.memorySize', config.memorySize);
+  for (const field of ['imageUri', 'codeBucket', 'codeKey', 'endpointName'] as const) {
+    optionalString(TYPE, `runtime.config.${field}`, config[field]);
+  }
+  optionalEnum(TYPE, 'runtime.config.protocol', config.protocol, Object.values(agentcore.ProtocolType));
+  optionalObject(TYPE, 'runtime.config.authorizer', config.authorizer, 'a RuntimeAuthorizerConfiguration, e.g. RuntimeAuthorizerConfiguration.usingIAM()');
   rejectForeignKeys(TYPE, config, LAMBDA_ONLY_KEYS, AgentRuntimeType.LAMBDA);
+  if (props.network) {
+    warnIfOnlyPublicSubnets(scope, props.network);
+  }
   const architecture = (config as { architecture?: { name: string } }).architecture;
   if (architecture !== undefined && architecture.name !== 'arm64') {
     throw new InvalidRuntimeConfigError(TYPE, `runtime.config.architecture is ${architecture.name}; allowed: arm64 (AgentCore runs ARM64 only)`, 'runtime.config.architecture');
@@ -229,5 +262,20 @@ function validateAgentCoreProps(scope: Construct, props: AgentCoreAgentRuntimePr
     if (props.code.isImage && config.codeBucket === undefined) {
       throw new InvalidRuntimeConfigError(TYPE, 'the agent code is a container image but deploymentMethod is DIRECT_CODE; set deploymentMethod: CONTAINER', 'runtime.config.deploymentMethod');
     }
+  }
+}
+
+/**
+ * AgentCore gives its network interfaces private addresses only, so public subnets (routed to an
+ * internet gateway, not a NAT) give the agent no way out. The service accepts them, and VPC
+ * endpoints for Bedrock, S3, CloudWatch Logs and X-Ray make a NAT-less setup work, so this warns
+ * rather than fails.
+ */
+function warnIfOnlyPublicSubnets(scope: Construct, network: AgentNetwork): void {
+  const selected = network.vpc.selectSubnets(network.vpcSubnets);
+  const publicIds = new Set(network.vpc.publicSubnets.map((subnet) => subnet.subnetId));
+  if (selected.subnets.length > 0 && selected.subnets.every((subnet) => publicIds.has(subnet.subnetId))) {
+    Annotations.of(scope).addWarningV2('agentic-ai-framework:agentCorePublicSubnets',
+      'network.vpcSubnets selects only public subnets: AgentCore gives the agent private addresses only, so it cannot reach Bedrock, S3 or CloudWatch through an internet gateway. Use private subnets with a NAT gateway, or add VPC endpoints for the services the agent calls.');
   }
 }

@@ -9,10 +9,22 @@ import { CommonAgentProps } from './common-props';
 import { LambdaRuntimeConfig } from './config';
 import { InvalidRuntimeConfigError } from './errors';
 import { AgentRuntimeType } from './runtime-type';
-import { rejectForeignKeys, validateAgentName, validateDurationRange, validateIntegerRange, validateSizeRange } from './validation';
+import { addToExecutionRole } from './execution-role';
+import { optionalDuration, optionalInstance, optionalNumber, optionalObject, optionalSize } from './input-checks';
+import {
+  rejectForeignKeys, validateAgentName, validateCommonProps, validateDurationRange, validateIntegerRange, validateSizeRange,
+} from './validation';
 
 /** Lambda's environment variable name pattern (from the CloudFormation schema). */
 const ENV_KEY = /^[a-zA-Z][a-zA-Z0-9_]+$/;
+
+/** Names Lambda sets itself and refuses in a function's environment (Lambda developer guide). */
+const LAMBDA_RESERVED_KEYS = [
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+];
 
 /** Keys of AgentCoreRuntimeConfig that mean nothing on Lambda. */
 const AGENTCORE_ONLY_KEYS = ['deploymentMethod', 'imageUri', 'codeBucket', 'codeKey', 'idleSessionTimeout', 'protocol', 'authorizer', 'endpointName'] as const;
@@ -35,6 +47,7 @@ export interface LambdaAgentRuntimeProps extends CommonAgentProps {
 export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
   public readonly runtimeType = AgentRuntimeType.LAMBDA;
   public readonly executionRole: iam.IRole;
+  public readonly grantPrincipal: iam.IPrincipal;
   public readonly invocationArn: string;
   public readonly logGroup: logs.ILogGroup;
 
@@ -53,6 +66,7 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of agent ${props.agentName} (Lambda)`,
     });
+    this.grantPrincipal = this.executionRole;
 
     const code = props.code.bindForLambda(this);
     this.agentFunction = new lambda.Function(this, 'Function', {
@@ -89,7 +103,7 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
   }
 
   public addToRolePolicy(statement: iam.PolicyStatement): void {
-    this.executionRole.addToPrincipalPolicy(statement);
+    addToExecutionRole(this, this.executionRole, statement);
   }
 
   /**
@@ -133,13 +147,23 @@ function validateEnvironmentKey(key: string): void {
     throw new InvalidRuntimeConfigError(AgentRuntimeType.LAMBDA,
       `environment variable name '${key}' is invalid; allowed: a letter then at least one letter, digit or '_'`, 'environment');
   }
+  if (LAMBDA_RESERVED_KEYS.includes(key)) {
+    throw new InvalidRuntimeConfigError(AgentRuntimeType.LAMBDA,
+      `environment variable '${key}' is reserved by Lambda, which sets it itself; allowed: any other name`, 'environment');
+  }
 }
 
 function validateLambdaProps(props: LambdaAgentRuntimeProps): void {
   const type = AgentRuntimeType.LAMBDA;
+  validateCommonProps(type, props);
   validateAgentName(type, props.agentName);
   Object.keys(props.environment ?? {}).forEach(validateEnvironmentKey);
   const config = props.config;
+  optionalObject(type, 'runtime.config', config, 'a LambdaRuntimeConfig');
+  optionalDuration(type, 'runtime.config.timeout', config?.timeout);
+  optionalNumber(type, 'runtime.config.memorySize', config?.memorySize);
+  optionalInstance(type, 'runtime.config.architecture', config?.architecture, lambda.Architecture, 'lambda.Architecture.ARM_64 or X86_64');
+  optionalSize(type, 'runtime.config.ephemeralStorageSize', config?.ephemeralStorageSize);
   rejectForeignKeys(type, config, AGENTCORE_ONLY_KEYS, AgentRuntimeType.AGENTCORE);
   validateDurationRange(type, 'runtime.config.timeout', config?.timeout, Duration.seconds(1), Duration.minutes(15));
   validateIntegerRange(type, 'runtime.config.memorySize', config?.memorySize, 128, 10240, 'MiB');

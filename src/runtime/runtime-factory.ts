@@ -4,6 +4,7 @@ import { AgentCoreAgentRuntime } from './agentcore-runtime';
 import { CommonAgentProps } from './common-props';
 import { AgentCoreRuntimeConfig, AgentRuntimeConfig, LambdaRuntimeConfig } from './config';
 import { InvalidRuntimeConfigError } from './errors';
+import { requireObject } from './input-checks';
 import { LambdaAgentRuntime } from './lambda-runtime';
 import { AgentRuntimeType } from './runtime-type';
 
@@ -17,6 +18,7 @@ export class AgentRuntimeFactory {
    * @throws InvalidRuntimeConfigError when the type is unknown or the configuration invalid
    */
   public static create(scope: Construct, id: string, runtimeConfig: AgentRuntimeConfig, commonProps: CommonAgentProps): IAgentRuntime {
+    requireObject(AgentRuntimeType.LAMBDA, 'runtime', runtimeConfig, `an AgentRuntimeConfig {type: ${Object.values(AgentRuntimeType).join(' or ')}, config?}`);
     switch (runtimeConfig.type) {
       case AgentRuntimeType.LAMBDA:
         return new LambdaAgentRuntime(scope, `${id}Lambda`, { ...commonProps, config: runtimeConfig.config as LambdaRuntimeConfig | undefined });

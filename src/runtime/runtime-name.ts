@@ -1,18 +1,21 @@
 import * as crypto from 'crypto';
+import { Token } from 'aws-cdk-lib';
 
 const MAX_RUNTIME_NAME = 48;
 const HASH_LENGTH = 8;
 
 /**
- * A valid AgentCore runtime name (`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`) made from any agent name.
+ * A valid AgentCore runtime name (`^[a-zA-Z][a-zA-Z0-9_]{0,47}$`): the stack's name and the agent's
+ * name, then a hash of both and the construct path.
  *
- * Runtime names are unique per account and Region, so a hash of the construct path is
- * appended: two stacks with an agent of the same name do not collide, and the name stays
- * the same across synths as long as the construct path does.
+ * Runtime names are unique per account and Region. The stack name tells apart one app deployed
+ * as two stacks (same construct paths); the path tells apart agents of one name in one stack.
+ * The name stays the same across synths as long as the stack name and the path do.
  */
-export function toRuntimeName(agentName: string, uniqueKey: string): string {
-  const hash = crypto.createHash('sha256').update(uniqueKey).digest('hex').slice(0, HASH_LENGTH);
-  let base = agentName.replace(/[^a-zA-Z0-9_]/g, '_').replace(/_+/g, '_').replace(/^_+|_+$/g, '');
+export function toRuntimeName(stackName: string, agentName: string, constructPath: string): string {
+  const hash = crypto.createHash('sha256').update(`${stackName}\n${constructPath}`).digest('hex').slice(0, HASH_LENGTH);
+  const readableStack = Token.isUnresolved(stackName) ? '' : `${stackName}_`;
+  let base = `${readableStack}${agentName}`.replace(/[^a-zA-Z0-9_]/g, '_').replace(/_+/g, '_').replace(/^_+|_+$/g, '');
   if (!/^[a-zA-Z]/.test(base)) {
     base = `agent_${base}`.replace(/_+$/, '');
   }

@@ -1,5 +1,11 @@
-import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AgentCode } from './agent-code';
 import { InvalidRuntimeConfigError } from './errors';
+import {
+  describeValue, optionalArray, optionalBoolean, optionalEnum, optionalInstance, optionalObject, optionalStringMap,
+  requireInstance, requireObject, requireString,
+} from './input-checks';
 import { AgentRuntimeType } from './runtime-type';
 
 /**
@@ -75,11 +81,42 @@ export function rejectForeignKeys(
 const AGENT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9 _.-]{0,63}$/;
 
 export function validateAgentName(runtimeType: AgentRuntimeType, agentName: string): void {
-  if (Token.isUnresolved(agentName) || !AGENT_NAME.test(agentName)) {
+  if (typeof agentName !== 'string' || Token.isUnresolved(agentName) || !AGENT_NAME.test(agentName)) {
     throw new InvalidRuntimeConfigError(
       runtimeType,
       `agentName '${agentName}' is invalid; allowed: 1 to 64 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit, known at synth`,
       'agentName',
     );
+  }
+}
+
+/**
+ * Type checks of the props every runtime takes, for callers the compiler does not check
+ * (plain JavaScript, other jsii languages): a wrong type is a typed error naming the field.
+ */
+export function validateCommonProps(type: AgentRuntimeType, props: unknown): void {
+  requireObject(type, 'props', props);
+  const p = props as Record<string, unknown>;
+  requireString(type, 'agentName', p.agentName);
+  requireInstance(type, 'code', p.code, AgentCode, 'an AgentCode, e.g. AgentCode.fromNodejsDirectory(dir)');
+  optionalStringMap(type, 'environment', p.environment);
+  optionalShaped(type, 'encryptionKey', p.encryptionKey, 'keyArn', 'a kms.IKey');
+  optionalShaped(type, 'executionRole', p.executionRole, 'roleArn', 'an iam.IRole');
+  optionalObject(type, 'network', p.network, 'an AgentNetwork {vpc, vpcSubnets?, securityGroups?}');
+  if (p.network !== undefined) {
+    optionalShaped(type, 'network.vpc', (p.network as Record<string, unknown>).vpc ?? null, 'vpcId', 'an ec2.IVpc');
+  }
+  optionalArray(type, 'layers', p.layers, 'an array of lambda.ILayerVersion', (layer, field) => optionalShaped(type, field, layer ?? null, 'layerVersionArn', 'a lambda.ILayerVersion'));
+  optionalEnum(type, 'logRetention', p.logRetention, Object.values(logs.RetentionDays).filter((v) => typeof v === 'number'), 'a logs.RetentionDays value');
+  optionalEnum(type, 'removalPolicy', p.removalPolicy, Object.values(RemovalPolicy));
+  optionalInstance(type, 'logGroupDataProtection', p.logGroupDataProtection, logs.DataProtectionPolicy, 'a logs.DataProtectionPolicy');
+  optionalBoolean(type, 'tracingEnabled', p.tracingEnabled);
+}
+
+/** An interface value (jsii passes objects, not class instances): an object with the string attribute `key`. */
+function optionalShaped(type: AgentRuntimeType, field: string, value: unknown, key: string, allowed: string): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[key] !== 'string') {
+    throw new InvalidRuntimeConfigError(type, `${field} is ${describeValue(value)}; allowed: ${allowed}`, field);
   }
 }

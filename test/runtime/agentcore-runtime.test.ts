@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Duration } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { AgentCode, AgentCoreAgentRuntime, AgentCoreDeploymentMethod, AgentRuntimeType } from '../../src';
 import { allPolicyStatements, expectValidIam } from '../helpers/iam-validity';
-import { synth, testStack } from '../helpers/test-app';
+import { synth, TEST_ENV, testStack } from '../helpers/test-app';
 import { FIXTURES, nodeAgentCode, pythonAgentCode } from './fixtures';
 
 const RUNTIME = 'AWS::BedrockAgentCore::Runtime';
@@ -30,7 +30,7 @@ describe('AgentCoreAgentRuntime', () => {
     template.resourceCountIs(RUNTIME, 1);
     template.resourceCountIs('AWS::Lambda::Function', 0);
     template.hasResourceProperties(RUNTIME, {
-      AgentRuntimeName: Match.stringLikeRegexp('^invoice_extractor_[0-9a-f]{8}$'),
+      AgentRuntimeName: Match.stringLikeRegexp('^TestStack_invoice_extractor_[0-9a-f]{8}$'),
       AgentRuntimeArtifact: {
         CodeConfiguration: {
           Code: { S3: { Bucket: 'cdk-hnb659fds-assets-123456789012-us-east-1', Prefix: Match.stringLikeRegexp('\\.zip$') } },
@@ -259,5 +259,16 @@ describe('AgentCoreAgentRuntime', () => {
     expect(new Set(names).size).toBe(names.length);
     const again = testStack();
     expect(new AgentCoreAgentRuntime(again, 'Agent0', { agentName: 'my-agent', code: nodeAgentCode() }).runtimeName).toBe(names[0]);
+  });
+
+  it('gives the same construct path in two stacks of one account and Region two runtime names, each naming its stack', () => {
+    // One app deployed twice: the same stack id (so the same construct path), two stack names.
+    const runtimeName = (stackName: string) => {
+      const stack = new Stack(new App(), 'Agents', { stackName, env: TEST_ENV });
+      return new AgentCoreAgentRuntime(stack, 'Agent', { agentName: 'my-agent', code: nodeAgentCode() }).runtimeName;
+    };
+    const [dev, prod] = [runtimeName('agents-dev'), runtimeName('agents-prod')];
+    expect(dev).toMatch(/^agents_dev_my_agent_[0-9a-f]{8}$/);
+    expect(prod).toMatch(/^agents_prod_my_agent_[0-9a-f]{8}$/);
   });
 });

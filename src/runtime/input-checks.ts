@@ -1,0 +1,91 @@
+import { Duration, Size, Token } from 'aws-cdk-lib';
+import { InvalidRuntimeConfigError } from './errors';
+import { AgentRuntimeType } from './runtime-type';
+
+/**
+ * Type checks at the construct boundary. TypeScript checks props at compile time; plain
+ * JavaScript and the other jsii languages do not, so without these a wrong type surfaces as a
+ * TypeError deep inside a constructor. Each throws InvalidRuntimeConfigError naming the field,
+ * the value given and what is allowed.
+ */
+
+/** A short, safe rendering of a value for an error message. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return Token.isUnresolved(value) ? 'a token' : `'${value.length > 60 ? `${value.slice(0, 60)}...` : value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'function') return 'a function';
+  const name = (value as object).constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'an object';
+}
+
+function fail(type: AgentRuntimeType, field: string, value: unknown, allowed: string): never {
+  throw new InvalidRuntimeConfigError(type, `${field} is ${describeValue(value)}; allowed: ${allowed}`, field);
+}
+
+export function requireObject(type: AgentRuntimeType, field: string, value: unknown, allowed = 'an object'): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(type, field, value, allowed);
+}
+
+export function optionalObject(type: AgentRuntimeType, field: string, value: unknown, allowed = 'an object'): void {
+  if (value !== undefined) requireObject(type, field, value, allowed);
+}
+
+export function requireString(type: AgentRuntimeType, field: string, value: unknown): void {
+  if (typeof value !== 'string') fail(type, field, value, 'a string');
+}
+
+export function optionalString(type: AgentRuntimeType, field: string, value: unknown): void {
+  if (value !== undefined) requireString(type, field, value);
+}
+
+export function optionalBoolean(type: AgentRuntimeType, field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') fail(type, field, value, 'true or false');
+}
+
+export function optionalNumber(type: AgentRuntimeType, field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'number') fail(type, field, value, 'a number');
+}
+
+export function optionalDuration(type: AgentRuntimeType, field: string, value: unknown): void {
+  if (value !== undefined && !(value instanceof Duration)) fail(type, field, value, 'a Duration, e.g. Duration.minutes(5)');
+}
+
+export function optionalSize(type: AgentRuntimeType, field: string, value: unknown): void {
+  if (value !== undefined && !(value instanceof Size)) fail(type, field, value, 'a Size, e.g. Size.mebibytes(1024)');
+}
+
+/** A class, including one with a private constructor (`lambda.Architecture`). */
+type ClassLike = { readonly prototype: object };
+
+/** An instance of `cls` (its prototype is in the value's chain, as `instanceof` checks), described as `allowed` in the error. */
+export function requireInstance(type: AgentRuntimeType, field: string, value: unknown, cls: ClassLike, allowed: string): void {
+  if (!Object.prototype.isPrototypeOf.call(cls.prototype, value as object)) fail(type, field, value, allowed);
+}
+
+export function optionalInstance(type: AgentRuntimeType, field: string, value: unknown, cls: ClassLike, allowed: string): void {
+  if (value !== undefined) requireInstance(type, field, value, cls, allowed);
+}
+
+/** An optional array whose elements each pass `check(element, 'field[i]')`. */
+export function optionalArray(type: AgentRuntimeType, field: string, value: unknown, allowed: string, check: (element: unknown, elementField: string) => void): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) fail(type, field, value, allowed);
+  value.forEach((element, index) => check(element, `${field}[${index}]`));
+}
+
+/** An optional map of string keys to string values (an environment). */
+export function optionalStringMap(type: AgentRuntimeType, field: string, value: unknown): void {
+  if (value === undefined) return;
+  requireObject(type, field, value, 'an object of string keys to string values');
+  for (const [key, element] of Object.entries(value as object)) {
+    if (typeof element !== 'string') fail(type, `${field}.${key}`, element, 'a string');
+  }
+}
+
+/** An optional member of a string enum. */
+export function optionalEnum(type: AgentRuntimeType, field: string, value: unknown, members: readonly unknown[], allowed?: string): void {
+  if (value !== undefined && !members.includes(value)) fail(type, field, value, allowed ?? members.join(', '));
+}
