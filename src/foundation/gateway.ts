@@ -24,7 +24,8 @@ export interface FoundationGatewayBindOptions {
  */
 export interface FoundationGatewayConfig {
   /**
-   * ARNs (or ARN patterns) of the gateways the role may invoke and describe.
+   * ARNs (or ARN patterns) of the gateways the role may invoke and describe. Empty: no gateway
+   * permission at all.
    */
   readonly gatewayArns: string[];
 
@@ -70,8 +71,8 @@ export abstract class FoundationGateway {
   }
 
   /**
-   * The gateway whose id is stored in an SSM String parameter, resolved at deploy time. This is
-   * what the seed module does with `/agentcore/{env}/gateway/gateway_id`. The stack gets a
+   * The gateway whose id is stored in an SSM String parameter, resolved at deploy time, as the
+   * gateway module publishes it in `/agentcore/{env}/gateway/gateway_id`. The stack gets a
    * CloudFormation parameter of type `AWS::SSM::Parameter::Value<String>`, so the SSM parameter
    * must exist (in this account and Region) when the stack is deployed.
    *
@@ -84,12 +85,20 @@ export abstract class FoundationGateway {
   }
 
   /**
-   * Every gateway of this account and Region tagged `Environment={env}` (the seed's "gateways
-   * tagged with matching Environment"). The role gets `gateway/*` restricted by the
-   * `aws:ResourceTag/Environment` condition, which therefore cannot be turned off.
+   * Every gateway of this account and Region tagged `Environment={env}`: the default. The role
+   * gets `gateway/*` restricted by the `aws:ResourceTag/Environment` condition, which therefore
+   * cannot be turned off (`requireGatewayEnvironmentTag` does not apply).
    */
   public static withEnvironmentTag(): FoundationGateway {
     return new TaggedGateways();
+  }
+
+  /**
+   * No gateway: the role gets no gateway permission, not even on the gateways tagged with the
+   * environment.
+   */
+  public static none(): FoundationGateway {
+    return new NoGateway();
   }
 
   /**
@@ -136,6 +145,12 @@ class SsmGateway extends IdGateway {
     super((scope, options) =>
       ssm.StringParameter.valueForStringParameter(scope, parameterName ?? gatewayIdParameterName(options.environment)),
     );
+  }
+}
+
+class NoGateway extends FoundationGateway {
+  public bind(): FoundationGatewayConfig {
+    return { gatewayArns: [], needsEnvironmentTag: false };
   }
 }
 

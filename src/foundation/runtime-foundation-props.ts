@@ -73,10 +73,15 @@ export interface AgentCoreRuntimeFoundationProps {
   readonly tags?: { [key: string]: string };
 
   /**
-   * The AgentCore gateway the agents may invoke. `FoundationGateway.fromSsmParameter()` reads
-   * the gateway id from `/agentcore/{env}/gateway/gateway_id` at deploy time, as the seed does.
+   * The AgentCore gateway the agents may invoke (`InvokeGateway`, `GetGateway`).
    *
-   * @default - no gateway permissions
+   * `FoundationGateway.fromSsmParameter()` reads the gateway id from
+   * `/agentcore/{env}/gateway/gateway_id` at deploy time; `fromGateway`, `fromGatewayArn` and
+   * `fromGatewayId` name one gateway; `FoundationGateway.none()` grants no gateway access. A
+   * gateway given replaces the default.
+   *
+   * @default FoundationGateway.withEnvironmentTag() - every gateway of the account and Region
+   * tagged `Environment={environment}`
    */
   readonly gateway?: FoundationGateway;
 
@@ -84,8 +89,8 @@ export interface AgentCoreRuntimeFoundationProps {
    * Whether gateway access also requires the gateway to carry the tag
    * `Environment={environment}` (`aws:ResourceTag/Environment` condition), so a role of one
    * environment cannot call another environment's gateway even when given its id. Tag your
-   * gateway accordingly, or turn this off for a gateway you cannot tag.
-   * `FoundationGateway.withEnvironmentTag()` always uses the condition.
+   * gateway accordingly, or turn this off for a gateway you cannot tag. The default,
+   * `FoundationGateway.withEnvironmentTag()`, always uses the condition.
    *
    * @default true
    */
@@ -94,7 +99,7 @@ export interface AgentCoreRuntimeFoundationProps {
   /**
    * The AgentCore memory the agents may use: a memory (data-plane actions on it) or a managed
    * policy (attached). `FoundationMemory.fromSsmPolicyParameter()` attaches the policy whose ARN
-   * is in `/agentcore/{env}/memory/iam_policy_arn`, as the seed tells users to do by hand.
+   * is in `/agentcore/{env}/memory/iam_policy_arn`, as the memory module publishes it.
    *
    * @default - no memory permissions
    */
@@ -103,7 +108,7 @@ export interface AgentCoreRuntimeFoundationProps {
   /**
    * The services that may assume the execution role.
    *
-   * @default - all three, as the seed: BEDROCK_AGENTCORE, BEDROCK and LAMBDA
+   * @default - all three: BEDROCK_AGENTCORE, BEDROCK and LAMBDA
    */
   readonly trustedServices?: FoundationTrustedService[];
 
@@ -143,7 +148,7 @@ export interface ResolvedFoundationProps {
   readonly requireGatewayEnvironmentTag: boolean;
 }
 
-/** All services, in the order the seed lists them. */
+/** All services, in the order the Terraform module lists them. */
 export const DEFAULT_TRUSTED_SERVICES: readonly FoundationTrustedService[] = [
   FoundationTrustedService.BEDROCK_AGENTCORE,
   FoundationTrustedService.BEDROCK,

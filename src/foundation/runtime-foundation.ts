@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { FoundationGateway } from './gateway';
 import { FoundationModelFamily } from './model-family';
 import { defaultRoleName, logGroupName as foundationLogGroupName, runtimeParameterName } from './names';
 import {
@@ -155,13 +156,14 @@ export class AgentCoreRuntimeFoundation extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
 
-    const gateway = props.gateway?.bind(this, { environment });
+    // Without a gateway: every gateway tagged with the environment, as the Terraform module grants.
+    const gateway = (props.gateway ?? FoundationGateway.withEnvironmentTag()).bind(this, { environment });
     const memory = props.memory?.bind(this, { environment });
 
     const permissions = new iam.PolicyDocument({
       statements: [
         modelInvocationStatement(stack, props.modelFamilies ?? [FoundationModelFamily.ANTHROPIC_CLAUDE, FoundationModelFamily.AMAZON_TITAN]),
-        ...(gateway ? [gatewayStatement(gateway, environment, resolved.requireGatewayEnvironmentTag)] : []),
+        ...(gateway.gatewayArns.length > 0 ? [gatewayStatement(gateway, environment, resolved.requireGatewayEnvironmentTag)] : []),
         lambdaToolStatement(stack, agentNamespace),
         ...ecrPullStatements(stack),
         ...logStatements(stack, this.logGroupName),

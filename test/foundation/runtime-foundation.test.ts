@@ -76,6 +76,7 @@ describe('AgentCoreRuntimeFoundation with defaults', () => {
     expect(properties.ManagedPolicyArns).toBeUndefined();
     expect([...roleStatements(s.template).keys()]).toEqual([
       'InvokeBedrockModels',
+      'InvokeGateway',
       'InvokeLambdaTools',
       'PullAgentImages',
       'GetEcrAuthorizationToken',
@@ -386,9 +387,35 @@ describe('gateway', () => {
   const gatewayArn = `arn:aws:bedrock-agentcore:${REGION}:${ACCOUNT}:gateway/support-gw-a1b2c3d4e5`;
   const tagCondition = { StringEquals: { 'aws:ResourceTag/Environment': 'dev' } };
 
-  it('has no gateway permissions unless a gateway is given', () => {
-    const { template } = synthFoundation();
+  const taggedGateways = {
+    Sid: 'InvokeGateway',
+    Effect: 'Allow',
+    Action: ['bedrock-agentcore:InvokeGateway', 'bedrock-agentcore:GetGateway'],
+    Resource: partitionArn(`:bedrock-agentcore:${REGION}:${ACCOUNT}:gateway/*`),
+    Condition: tagCondition,
+  };
+
+  it('invokes by default every gateway of the account and Region tagged with the environment', async () => {
+    const statements = roleStatements(synthFoundation().template);
+    expect(statements.get('InvokeGateway')).toEqual(taggedGateways);
+    await expectValidConditionKeys([...statements.values()]);
+  });
+
+  it('keeps the tag condition of the default even when the tag is not required of named gateways', () => {
+    const { template } = synthFoundation({ requireGatewayEnvironmentTag: false });
+    expect(roleStatements(template).get('InvokeGateway')).toEqual(taggedGateways);
+  });
+
+  it('has no gateway permissions with FoundationGateway.none()', () => {
+    const { template } = synthFoundation({ gateway: FoundationGateway.none() });
+    expect(roleStatements(template).has('InvokeGateway')).toBe(false);
     expect(JSON.stringify(template.toJSON())).not.toContain('Gateway');
+  });
+
+  it('replaces the default with the gateway given: no other gateway is allowed', () => {
+    const statements = [...roleStatements(synthFoundation({ gateway: FoundationGateway.fromGatewayArn(gatewayArn) }).template).values()];
+    const gatewayStatements = statements.filter((st) => JSON.stringify(st.Action).includes('Gateway'));
+    expect(gatewayStatements.map((st) => st.Resource)).toEqual([gatewayArn]);
   });
 
   it('invokes a gateway given by ARN, if tagged with the environment', () => {
