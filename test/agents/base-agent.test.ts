@@ -198,6 +198,29 @@ describe('observability', () => {
 });
 
 describe('BedrockModel', () => {
+  it('default: Claude Sonnet 4.6 through the profile of the stack\'s geography, global where none serves or the Region is unknown', () => {
+    const modelIn = (region?: string) => {
+      const app = new App();
+      const stack = new Stack(app, 'S', region === undefined ? {} : { env: { account: '123456789012', region } });
+      return BedrockModel.defaultFor(stack);
+    };
+    expect(modelIn('us-east-2').modelId).toBe('us.anthropic.claude-sonnet-4-6');
+    expect(modelIn('eu-central-1').modelId).toBe('eu.anthropic.claude-sonnet-4-6');
+    expect(modelIn('ap-northeast-1').modelId).toBe('global.anthropic.claude-sonnet-4-6');
+    expect(modelIn(undefined).modelId).toBe('global.anthropic.claude-sonnet-4-6');
+    const stack = testStack();
+    const model = BedrockModel.defaultFor(stack);
+    expect(JSON.stringify(stack.resolve(model.resourceArns(stack)))).toContain(':bedrock:us-west-2::foundation-model/anthropic.claude-sonnet-4-6');
+  });
+
+  it('rejects a profile that does not serve the stack\'s Region, and Region names that do not exist', () => {
+    const stack = testStack({ env: { account: '123456789012', region: 'eu-west-1' } });
+    const us = BedrockModel.crossRegionInferenceProfile(InferenceProfileGeo.US, MODEL_ID);
+    expect(() => us.resourceArns(stack)).toThrow(/geo: the inference profile 'us\.anthropic[^']*' routes to us-east-1, us-east-2, us-west-2, not to the stack's Region eu-west-1/);
+    expect(() => BedrockModel.crossRegionInferenceProfile(InferenceProfileGeo.US, MODEL_ID, { regions: ['us-east-9'] }))
+      .toThrow(/options\.regions: 'us-east-9' is not an AWS Region name/);
+  });
+
   it('cross-Region profile: the profile and the foundation model in each routed Region', () => {
     const stack = testStack({ env: { account: '123456789012', region: 'eu-west-1' } });
     const model = BedrockModel.crossRegionInferenceProfile(InferenceProfileGeo.EU, MODEL_ID, { regions: ['eu-west-1', 'eu-central-1'] });
