@@ -83,7 +83,7 @@ function validateUserEnvironment(type: AgentRuntimeType, environment: unknown): 
   for (const [key, value] of Object.entries(environment as object)) {
     if (key in LIBRARY_VARIABLES) {
       throw new InvalidRuntimeConfigError(type,
-        `environment.${key} is set, but the library sets ${key} from ${LIBRARY_VARIABLES[key]}; allowed: set ${LIBRARY_VARIABLES[key]} instead, or use another name`,
+        `environment.${key} is ${describeValue(value)}, but ${key} is set by the library from ${LIBRARY_VARIABLES[key]}; allowed: set ${LIBRARY_VARIABLES[key]} instead, or use another name`,
         `environment.${key}`);
     }
     if (typeof value !== 'string') {
@@ -97,7 +97,7 @@ export function rejectLibraryVariables(type: AgentRuntimeType, environment: { [k
   const clash = Object.keys(environment ?? {}).find((key) => librarySet.includes(key));
   if (clash !== undefined) {
     throw new InvalidRuntimeConfigError(type,
-      `environment.${clash} is set, but the library sets ${clash} for this agent's observability; allowed: another name, or enableObservability: false to set the observability variables yourself`,
+      `environment.${clash} is ${describeValue(environment![clash])}, but ${clash} is set by the library for this agent's observability; allowed: another name, or enableObservability: false to set the observability variables yourself`,
       `environment.${clash}`);
   }
 }

@@ -14,7 +14,7 @@ import { DocumentSource } from './document-source';
 import { LayeredAgentCode } from './layered-agent-code';
 import { dataProtectionPolicy, LogGroupDataProtectionProps, openTelemetryEnvironment, powertoolsEnvironment } from './observability';
 import { sharedAgentKey } from './shared-key';
-import { AgentCode, DirectoryAgentCode } from '../runtime/agent-code';
+import { AgentCode, AgentCodeLanguage, DirectoryAgentCode } from '../runtime/agent-code';
 import { IAgentRuntime } from '../runtime/agent-runtime';
 import { AgentRuntimeConfig } from '../runtime/config';
 import { InvalidRuntimeConfigError } from '../runtime/errors';
@@ -228,7 +228,12 @@ export abstract class BaseAgent extends Construct {
       const env = this.runtime.runtimeType === AgentRuntimeType.LAMBDA
         ? powertoolsEnvironment(serviceName, metricNamespace, logLevel)
         : openTelemetryEnvironment(serviceName, metricNamespace, this.runtime.logGroup.logGroupName, code.language);
-      rejectLibraryVariables(this.runtime.runtimeType, props.environment, Object.keys(env));
+      // Both runtimes' keys: moving the agent to the other runtime must not make its props invalid.
+      const observabilityKeys = [
+        ...Object.keys(powertoolsEnvironment('', '', '')),
+        ...Object.keys(openTelemetryEnvironment('', '', '', AgentCodeLanguage.PYTHON)),
+      ];
+      rejectLibraryVariables(this.runtime.runtimeType, props.environment, observabilityKeys);
       for (const [key, value] of Object.entries(env)) {
         this.runtime.addEnvironment(key, value);
       }
