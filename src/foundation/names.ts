@@ -39,16 +39,39 @@ export function namespaceResourceName(agentNamespace: string): string {
 /** IAM role names are at most 64 characters. */
 const ROLE_NAME_MAX_LENGTH = 64;
 
+/** Hex digits of the hash that ends every default role name. */
+const ROLE_NAME_HASH_LENGTH = 8;
+
+/** What the default role name is made of. */
+export interface DefaultRoleNameParts {
+  readonly environment: string;
+  readonly agentNamespace: string;
+  /** The stack's name (letters, digits and hyphens, up to 128 characters). */
+  readonly stackName: string;
+  /** The stack's Region when known at synth time (a concrete `env`); `undefined` otherwise. */
+  readonly region?: string;
+}
+
 /**
  * The role name the foundation uses unless told otherwise:
- * `{namespace-as-name}-{env}-agentcore-runtime`. Too long a name is shortened and made unique
- * again with a hash of the full name, so the result is deterministic and at most 64 characters.
+ * `{namespace-as-name}-{env}-{stackName}-{hash}`, at most 64 characters.
+ *
+ * IAM role names are unique per account, across Regions, while stack names are unique per
+ * account and Region. So the name holds the stack's name, and the hash (8 hex digits of a SHA-256
+ * of namespace, environment, stack name and, when concrete, Region) tells apart stacks whose
+ * readable part is cut at 64 characters and stacks of one name in two Regions. Deterministic: the
+ * same inputs give the same name at every synth.
  */
-export function defaultRoleName(environment: string, agentNamespace: string): string {
-  const full = `${namespaceResourceName(agentNamespace)}-${environment}-agentcore-runtime`;
-  if (full.length <= ROLE_NAME_MAX_LENGTH) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
-  return `${full.slice(0, ROLE_NAME_MAX_LENGTH - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+export function defaultRoleName(parts: DefaultRoleNameParts): string {
+  const namespace = namespaceResourceName(parts.agentNamespace);
+  const hash = createHash('sha256')
+    .update([namespace, parts.environment, parts.stackName, parts.region ?? ''].join('\0'))
+    .digest('hex')
+    .slice(0, ROLE_NAME_HASH_LENGTH);
+  const readable = `${namespace}-${parts.environment}-${parts.stackName}`
+    .slice(0, ROLE_NAME_MAX_LENGTH - ROLE_NAME_HASH_LENGTH - 1)
+    .replace(/-+$/, '');
+  return `${readable}-${hash}`;
 }
 
 /** IAM role name characters (`[\w+=,.@-]`), 1-64 of them. */
@@ -66,6 +89,10 @@ export const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
  * without growing that policy (same-account delivery is authorized by the log-delivery
  * service-linked role). So any number of runtimes can point at this group. The environment
  * and namespace keep groups of different foundations apart.
+ *
+ * Unlike the role name it holds no stack name: log groups are per Region, as are the SSM
+ * parameters `/agentcore/{env}/runtime/...` that publish the name, so one environment has one
+ * foundation per account and Region anyway, and deployers can predict the group's name.
  */
 export function logGroupName(environment: string, agentNamespace: string): string {
   return `/aws/vendedlogs/bedrock-agentcore/${environment}/${agentNamespace}`;

@@ -123,16 +123,17 @@ export interface AgentCoreRuntimeFoundationProps {
   /**
    * The execution role's name.
    *
-   * The default is a physical name, `{namespace-as-name}-{environment}-agentcore-runtime`
-   * (shortened with a hash beyond 64 characters), because SDK-based deployers and pipelines
-   * refer to the role by name (for example in `iam:PassRole` policies written before the stack
-   * exists). The name is also published in SSM, so pass `PhysicalName.GENERATE_IF_NEEDED` to let
-   * CloudFormation generate one instead, e.g. to deploy two foundations with the same
-   * environment and namespace in one account. Pairs that read the same once `/` becomes `-`
-   * (namespace `a-b` in `c` and namespace `a` in `b-c`) get the same default name; name one of
-   * them here.
+   * The default is a physical name, `{namespace-as-name}-{environment}-{stackName}-{hash}`, at
+   * most 64 characters (the readable part is cut to fit), because SDK-based deployers and
+   * pipelines refer to the role by name (for example in `iam:PassRole` policies on
+   * `{namespace-as-name}-{environment}-*` written before the stack exists); it is also published
+   * in SSM. IAM role names are unique per account, so the stack's name is part of it, and the
+   * hash covers namespace, environment, stack name and the stack's Region when that is concrete.
+   * Stacks of one name deployed to two Regions of one account without a concrete `env` get the
+   * same name: give one of them a name here. Pass `PhysicalName.GENERATE_IF_NEEDED` to let
+   * CloudFormation generate a name instead.
    *
-   * @default - `{namespace-as-name}-{environment}-agentcore-runtime`
+   * @default - `{namespace-as-name}-{environment}-{stackName}-{hash}`
    */
   readonly roleName?: string;
 }

@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -176,7 +176,7 @@ export class AgentCoreRuntimeFoundation extends Construct {
     });
 
     const role = new iam.Role(this, 'ExecutionRole', {
-      roleName: props.roleName ?? defaultRoleName(environment, agentNamespace),
+      roleName: props.roleName ?? defaultRoleName({ environment, agentNamespace, ...stackNaming(stack) }),
       description: `Execution role of AgentCore agents in ${environment} (${agentNamespace})`,
       assumedBy: trustPrincipal(stack, resolved.trustedServices),
       // One inline policy: the foundation's statements live and change with the role. Agents
@@ -226,4 +226,15 @@ export class AgentCoreRuntimeFoundation extends Construct {
       description: `CloudWatch log group ARN of ${this.environment} AgentCore agents`,
     });
   }
+}
+
+/**
+ * The stack's name and Region for the default role name. A nested stack's name is only known at
+ * deploy time: its unique construct id stands in. The Region counts only when it is concrete.
+ */
+function stackNaming(stack: Stack): { stackName: string; region?: string } {
+  return {
+    stackName: Token.isUnresolved(stack.stackName) ? Names.uniqueId(stack) : stack.stackName,
+    region: Token.isUnresolved(stack.region) ? undefined : stack.region,
+  };
 }

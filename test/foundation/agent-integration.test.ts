@@ -29,7 +29,7 @@ describe.each([AgentRuntimeType.AGENTCORE, AgentRuntimeType.LAMBDA])('a BatchAge
     };
     const template = build(true);
     const role = onlyResource(template, 'AWS::IAM::Role');
-    expect(role.properties.RoleName).toBe('myorg-support-dev-agentcore-runtime');
+    expect(role.properties.RoleName).toMatch(/^myorg-support-dev-TestStack-[0-9a-f]{8}$/);
     expect(roleStatements(template)).toEqual(roleStatements(build(false)));
 
     // The runtime runs as the foundation role.

@@ -106,13 +106,16 @@ describe('runtime foundation properties', () => {
           expect(logGroup.LogGroupName).toBe(`/aws/vendedlogs/bedrock-agentcore/${environment}/${agentNamespace}`);
           expect(logGroup.RetentionInDays).toBe(logRetention === logs.RetentionDays.INFINITE ? undefined : logRetention);
 
-          // Role name: a valid IAM name, derived from namespace and environment.
+          // Role name: a valid IAM name of at most 64 characters, from namespace, environment and
+          // stack, ending in a hash.
           const role = onlyResource(template, 'AWS::IAM::Role').properties;
           const roleName = role.RoleName as string;
           expect(roleName).toMatch(ROLE_NAME_PATTERN);
-          const full = `${nsName}-${environment}-agentcore-runtime`;
-          if (full.length <= 64) expect(roleName).toBe(full);
-          else expect(roleName.slice(0, 20)).toBe(full.slice(0, 20));
+          expect(roleName).toMatch(/-[0-9a-f]{8}$/);
+          const readable = `${nsName}-${environment}-TestStack`;
+          const kept = roleName.slice(0, -9);
+          expect(readable.startsWith(kept)).toBe(true);
+          expect(kept.length).toBeGreaterThanOrEqual(Math.min(readable.length, 50));
 
           // Tags: Environment and every user tag on every taggable resource.
           const expected = { ...tags, Environment: environment };
@@ -148,13 +151,20 @@ describe('runtime foundation properties', () => {
     );
   });
 
-  it('derives a valid, deterministic role name of at most 64 characters', () => {
+  it('derives a valid, deterministic role name of at most 64 characters, different per stack and Region', () => {
+    const stackNameArb = fc
+      .tuple(char(`${lower}ABCDEFGHIJKLMNOPQRSTUVWXYZ`), str(`${alnum}ABCDEFGHIJKLMNOPQRSTUVWXYZ-`, 0, 127))
+      .map(([first, rest]) => `${first}${rest}`);
+    const regionArb = fc.constantFrom(undefined, 'us-east-1', 'eu-west-1', 'us-isof-south-1');
     fc.assert(
-      fc.property(environmentArb, namespaceArb, (environment, agentNamespace) => {
-        const name = defaultRoleName(environment, agentNamespace);
+      fc.property(environmentArb, namespaceArb, stackNameArb, regionArb, regionArb, (environment, agentNamespace, stackName, region, otherRegion) => {
+        const parts = { environment, agentNamespace, stackName, region };
+        const name = defaultRoleName(parts);
         expect(name).toMatch(ROLE_NAME_PATTERN);
-        expect(name).toBe(defaultRoleName(environment, agentNamespace));
+        expect(name).toBe(defaultRoleName({ ...parts }));
         expect(name.startsWith(agentNamespace.replace(/\//g, '-').slice(0, 20))).toBe(true);
+        expect(defaultRoleName({ ...parts, stackName: `${stackName}x` })).not.toBe(name);
+        if (otherRegion !== region) expect(defaultRoleName({ ...parts, region: otherRegion })).not.toBe(name);
       }),
       { numRuns: 1000 },
     );

@@ -1,4 +1,4 @@
-import { PhysicalName, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { NestedStack, PhysicalName, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -222,8 +222,9 @@ describe('AgentCoreRuntimeFoundation with defaults', () => {
     });
   });
 
-  it('names the role after namespace and environment', () => {
-    s.template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'myorg-customer-support-dev-agentcore-runtime' });
+  it('names the role after namespace, environment and stack, with a hash', () => {
+    const { properties } = onlyResource(s.template, 'AWS::IAM::Role');
+    expect(properties.RoleName).toMatch(/^myorg-customer-support-dev-TestStack-[0-9a-f]{8}$/);
   });
 
   it('creates the log group with one week of retention, retained on removal', () => {
@@ -358,8 +359,49 @@ describe('AgentCoreRuntimeFoundation options', () => {
       onlyResource(synthFoundation(props).template, 'AWS::IAM::Role').properties.RoleName as string;
     const first = name();
     expect(first.length).toBeLessThanOrEqual(64);
-    expect(first).toMatch(/^a-very-long-org-with-a-long-team-name-performance-test-[a-z-]*-?[0-9a-f]{8}$/);
+    expect(first).toMatch(/^a-very-long-org-with-a-long-team-name-performance-test-[0-9a-f]{8}$/);
     expect(name()).toBe(first);
+  });
+
+  /** The default role name of a foundation at `Foundation` in a stack made with `props`. */
+  const defaultName = (props: { stackName?: string; region?: string } = {}): string => {
+    const stack = testStack({
+      stackName: props.stackName,
+      env: props.region ? { ...TEST_ENV, region: props.region } : TEST_ENV,
+    });
+    new AgentCoreRuntimeFoundation(stack, 'Foundation', { environment: 'dev', agentNamespace: 'myorg/customer-support' });
+    return onlyResource(synth(stack), 'AWS::IAM::Role').properties.RoleName as string;
+  };
+
+  it('gives stacks of one account with the same construct path different role names (IAM names are per account)', () => {
+    const names = [
+      defaultName({ stackName: 'AgentsBlue' }),
+      defaultName({ stackName: 'AgentsGreen' }),
+      defaultName({ stackName: 'AgentsBlue', region: 'eu-west-1' }),
+    ];
+    expect(new Set(names).size).toBe(3);
+    expect(names[0]).toMatch(/^myorg-customer-support-dev-AgentsBlue-[0-9a-f]{8}$/);
+    expect(names[1]).toMatch(/^myorg-customer-support-dev-AgentsGreen-[0-9a-f]{8}$/);
+    expect(defaultName({ stackName: 'AgentsBlue' })).toBe(names[0]);
+  });
+
+  it('names the role in a nested stack, whose name is known only at deploy time, after its construct path', () => {
+    const parent = testStack({ stackName: 'Parent' });
+    const nested = new NestedStack(parent, 'Runtime');
+    new AgentCoreRuntimeFoundation(nested, 'Foundation', { environment: 'dev', agentNamespace: 'myorg/customer-support' });
+    const name = onlyResource(synth(nested), 'AWS::IAM::Role').properties.RoleName;
+    expect(name).toMatch(/^myorg-customer-support-dev-ParentRuntime[0-9A-F]{8}-[0-9a-f]{8}$/);
+  });
+
+  it('keeps a default role name with a long stack name within 64 characters, the hash telling stacks apart', () => {
+    const long = 'AgentCoreRuntimeFoundation-customer-support-production-eu';
+    const a = defaultName({ stackName: `${long}-a` });
+    const b = defaultName({ stackName: `${long}-b` });
+    for (const name of [a, b]) {
+      expect(name.length).toBe(64);
+      expect(name).toMatch(/^myorg-customer-support-dev-AgentCoreRuntimeFoundation-c-[0-9a-f]{8}$/);
+    }
+    expect(a).not.toBe(b);
   });
 
   it('leaves the inline policy alone when an agent adds its own statements to the role', () => {
