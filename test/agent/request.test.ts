@@ -44,4 +44,35 @@ describe('parseRequest', () => {
   ])('rejects %s, naming the fields', (_name, payload, fields) => {
     expect(fieldsOf(payload)).toEqual(fields);
   });
+
+  describe('{"prompt": ...}, as the AgentCore CLI sends it', () => {
+    it('is inline data whose text is the prompt', () => {
+      expect(parseRequest({ prompt: 'Hello there' })).toEqual({ contentType: 'data', content: { data: 'Hello there' } });
+    });
+
+    it('keeps metadata and documentId', () => {
+      expect(parseRequest({ prompt: 'Hi', metadata: { tenant: 'acme' }, documentId: 'd-1' })).toEqual({
+        contentType: 'data',
+        content: { data: 'Hi' },
+        metadata: { tenant: 'acme' },
+        documentId: 'd-1',
+      });
+    });
+
+    it.each([
+      ['an empty prompt', { prompt: '' }, ['prompt']],
+      ['a prompt that is not a string', { prompt: ['a'] }, ['prompt']],
+      ['null', { prompt: null }, ['prompt']],
+      ['a prompt with contentType', { prompt: 'x', contentType: 'data' }, ['prompt']],
+      ['a prompt with content', { prompt: 'x', content: { data: 'y' } }, ['prompt']],
+      ['unknown fields', { prompt: 'x', input: 'y', session_id: 's' }, ['input', 'session_id']],
+      ['bad metadata', { prompt: 'x', metadata: 'm' }, ['metadata']],
+    ])('rejects %s, naming the fields', (_name, payload, fields) => {
+      expect(fieldsOf(payload)).toEqual(fields);
+    });
+
+    it('says which fields a prompt request takes', () => {
+      expect(() => parseRequest({ prompt: 'x', input: 'y' })).toThrow('input (is not allowed in a {"prompt"} request, which takes only prompt, metadata, documentId)');
+    });
+  });
 });
