@@ -13,6 +13,8 @@ import { readBody } from './http/read-body.js';
 import { SseWriter, wantsEventStream } from './http/sse.js';
 
 export const SESSION_HEADER = 'x-amzn-bedrock-agentcore-runtime-session-id';
+/** AgentCore's id of one invocation; the agent logs and traces it as the request id. */
+export const REQUEST_ID_HEADER = 'x-amzn-bedrock-agentcore-runtime-request-id';
 /** AgentCore's payload limit. */
 export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
 
@@ -66,6 +68,16 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** AgentCore's request id when the header holds a plausible one (visible ASCII, at most 256 characters). */
+export function requestIdFrom(value: string | string[] | undefined): string | undefined {
+  const id = firstHeader(value)?.trim();
+  return id !== undefined && /^[\x21-\x7e]{1,256}$/.test(id) ? id : undefined;
+}
+
 export function createAgentServer(options: AgentServerOptions): AgentServer {
   const { invoke, logger, telemetry } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -85,15 +97,15 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   };
 
   const invocation = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const header = req.headers[SESSION_HEADER];
-    const sessionId = Array.isArray(header) ? header[0] : header;
-    const requestId = randomUUID();
+    const sessionId = firstHeader(req.headers[SESSION_HEADER]);
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
     const echo: Record<string, string> = sessionId === undefined ? {} : { 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id': sessionId };
     const streaming = wantsEventStream(req.headers.accept);
     const aborter = new AbortController();
-    // The client went away before the answer was complete: stop the agent at its next safe point.
+    // The client went away before the answer was complete: end the invocation now (it no longer
+    // counts as busy), cancel its S3 reads and stop the agent at its next safe point.
     res.on('close', () => {
-      if (!res.writableFinished) aborter.abort();
+      if (!res.writableFinished) aborter.abort(new HttpError(499, 'The client closed the connection before the answer was complete'));
     });
     let sse: SseWriter | undefined;
     setInFlight(inFlight + 1);

@@ -15,6 +15,15 @@ export interface S3ObjectLocation {
   readonly key: string;
 }
 
+/**
+ * Where `contentType: "file"` documents may be read from: the objects of `bucketName` whose keys
+ * start with `prefix`, a plain string prefix as in S3 (`""` is the whole bucket).
+ */
+export interface DocumentSource {
+  readonly bucketName: string;
+  readonly prefix: string;
+}
+
 /** Everything the agent reads from its environment, validated once per container. */
 export interface AgentConfig {
   readonly systemPrompt: S3ObjectLocation;
@@ -27,11 +36,17 @@ export interface AgentConfig {
   /** Total model attempts per call when Bedrock throttles (first try included). */
   readonly modelMaxAttempts: number;
   readonly logLevel: LogLevel;
+  /** The only locations documents are read from; empty: no documents from S3. */
+  readonly documentSources: readonly DocumentSource[];
+  /** Upper bound on one S3 read (connection, retries, body), in milliseconds. */
+  readonly s3ReadTimeoutMs: number;
 }
 
 /** The seed agent's prompt when `PROMPT` is unset. */
 export const DEFAULT_PROMPT = 'Analyze the attached document and verify the information using the provided tools.';
 export const DEFAULT_MODEL_MAX_ATTEMPTS = 6;
+/** S3_READ_TIMEOUT_MS when unset: generous for the prompt, a tool zip or a document in the same Region. */
+export const DEFAULT_S3_READ_TIMEOUT_MS = 30_000;
 export const INVOKE_TYPES = ['batch'] as const;
 
 const toolLocationSchema = z.object({
@@ -80,6 +95,34 @@ function parseTools(raw: string | undefined): ToolLocation[] {
   return result.data;
 }
 
+const documentSourceSchema = z
+  .object({
+    bucketName: z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string'),
+    prefix: z
+      .string({ error: 'must be a string ("" for the whole bucket)' })
+      .refine((prefix) => !prefix.startsWith('/'), 'must not start with "/" (S3 keys do not)')
+      .refine((prefix) => !prefix.includes('*'), 'is a plain key prefix, not a pattern: drop the "*"'),
+  })
+  .strict();
+
+function parseDocumentSources(raw: string | undefined): DocumentSource[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new AgentConfigError('DOCUMENT_SOURCES', `is not valid JSON (${(error as Error).message})`);
+  }
+  const result = z.array(documentSourceSchema).safeParse(parsed);
+  if (!result.success) {
+    const where = result.error.issues
+      .map((i) => `[${i.path.join('.')}] ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message}`)
+      .join('; ');
+    throw new AgentConfigError('DOCUMENT_SOURCES', `must be a JSON array of {"bucketName": string, "prefix": string}: ${where}`);
+  }
+  return result.data;
+}
+
 /** An optional integer variable within `[min, max]`; unset or empty gives `fallback`. */
 export function parseIntegerVariable(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -121,5 +164,8 @@ export function readConfig(env: Env): AgentConfig {
     observabilityEnabled: parseBooleanFlag(env, 'AGENT_OBSERVABILITY_ENABLED'),
     modelMaxAttempts: parseIntegerVariable(env, 'MODEL_MAX_ATTEMPTS', DEFAULT_MODEL_MAX_ATTEMPTS, 1, 20),
     logLevel,
+    documentSources: parseDocumentSources(env.DOCUMENT_SOURCES),
+    // At least 100 ms: a value in seconds ("30") is refused rather than taken as 30 ms.
+    s3ReadTimeoutMs: parseIntegerVariable(env, 'S3_READ_TIMEOUT_MS', DEFAULT_S3_READ_TIMEOUT_MS, 100, 900_000),
   };
 }

@@ -1,4 +1,5 @@
 import { extname, posix } from 'node:path';
+import type { DocumentPolicy } from './document-sources.js';
 import { DocumentError, S3ObjectError } from './errors.js';
 import type { AgentInvocationRequest } from './request.js';
 import type { ObjectStore } from './s3.js';
@@ -51,16 +52,24 @@ export function documentName(key: string): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+export interface LoadDocumentOptions {
+  /** Refuses objects the agent may not read as documents (DOCUMENT_SOURCES), before any S3 call. */
+  readonly policy: DocumentPolicy;
+  /** Cancels the read when the invocation ends. */
+  readonly signal?: AbortSignal;
+}
+
 /** The document a request refers to: inline `data`, or the S3 object of a `file` request. */
-export async function loadDocument(request: AgentInvocationRequest, store: ObjectStore): Promise<LoadedDocument> {
+export async function loadDocument(request: AgentInvocationRequest, store: ObjectStore, options: LoadDocumentOptions): Promise<LoadedDocument> {
   if (request.contentType === 'data') {
     return { kind: 'text', origin: 'inline data', text: request.content.data };
   }
   const { bucket, key } = request.content;
+  options.policy(bucket, key);
   const origin = `s3://${bucket}/${key}`;
   let object;
   try {
-    object = await store.get(bucket, key);
+    object = await store.get(bucket, key, { label: 'document', ...(options.signal === undefined ? {} : { signal: options.signal }) });
   } catch (error) {
     // A missing document is the caller's mistake; any other S3 failure is the agent's (S3ObjectError).
     if (error instanceof S3ObjectError && error.notFound) throw new DocumentError(`${origin} does not exist`, error);

@@ -43,25 +43,64 @@ export class AgentConfigError extends Error {
   }
 }
 
+/** What a failed read was for and how it ended, for S3ObjectError's message. */
+export interface S3ObjectErrorOptions {
+  /** What the object is to the agent ("system prompt", "tool object", "document"), named in the message. */
+  readonly label?: string;
+  /** Set when the read was stopped because it took longer than this (S3_READ_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
+}
+
+/** The code a failure is known by: the S3 error code, or a Node.js network code (ECONNRESET...). */
+function codeOf(cause: Error): string {
+  const code = (cause as { code?: unknown }).code;
+  return cause.name === 'Error' && typeof code === 'string' ? code : cause.name;
+}
+
 /**
- * Reading an S3 object failed. Carries the bucket and key so the log line says which object,
- * and whether the object was simply missing (a caller's mistake) or S3 refused or failed.
+ * Reading an S3 object failed or timed out. Carries the bucket and key so the log line says which
+ * object, and whether the object was simply missing (a caller's mistake), or S3 refused, failed
+ * or did not answer in time (`timedOut`: the HTTP server answers 504, else 502).
  */
 export class S3ObjectError extends Error {
   public readonly bucket: string;
   public readonly key: string;
   public readonly notFound: boolean;
+  public readonly timedOut: boolean;
   public override readonly cause?: Error;
 
-  constructor(bucket: string, key: string, cause: Error) {
-    const code = cause.name;
+  constructor(bucket: string, key: string, cause: Error, options: S3ObjectErrorOptions = {}) {
+    const code = codeOf(cause);
     const notFound = code === 'NoSuchKey' || code === 'NoSuchBucket' || code === 'NotFound';
-    super(`Cannot read s3://${bucket}/${key}: ${code}${cause.message && cause.message !== code ? ` (${cause.message})` : ''}`);
+    const object = `${options.label === undefined ? '' : `the ${options.label} `}s3://${bucket}/${key}`;
+    super(
+      options.timeoutMs !== undefined
+        ? `Cannot read ${object}: timed out after ${options.timeoutMs} ms (S3_READ_TIMEOUT_MS)`
+        : `Cannot read ${object}: ${code}${cause.message && cause.message !== code ? ` (${cause.message})` : ''}`,
+    );
     this.name = 'S3ObjectError';
     this.bucket = bucket;
     this.key = key;
     this.notFound = notFound;
+    this.timedOut = options.timeoutMs !== undefined;
     this.cause = cause;
+  }
+}
+
+/**
+ * The request names an S3 object the agent does not read as a document: outside every
+ * DOCUMENT_SOURCES location, or one of the agent's own objects (system prompt, tools). Refused
+ * before any S3 call; the HTTP server answers 403.
+ */
+export class DocumentAccessError extends Error {
+  public readonly bucket: string;
+  public readonly key: string;
+
+  constructor(bucket: string, key: string, message: string) {
+    super(message);
+    this.name = 'DocumentAccessError';
+    this.bucket = bucket;
+    this.key = key;
   }
 }
 

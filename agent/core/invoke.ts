@@ -1,6 +1,8 @@
 import { Agent, type AgentResult, type Model, type ModelRetryStrategy } from '@strands-agents/sdk';
+import { raceSignal } from './abort.js';
 import type { AgentConfig } from './config.js';
 import { loadDocument } from './document.js';
+import { documentPolicy } from './document-sources.js';
 import { AgentRuntimeType, RuntimeInvocationError, toError } from './errors.js';
 import type { Logger } from './logger.js';
 import { applyClassification, buildUserContent } from './prompt.js';
@@ -27,11 +29,14 @@ export interface AgentDependencies {
 export interface InvocationOptions {
   /** AgentCore session id, logged and attached to traces. */
   readonly sessionId?: string;
-  /** Lambda request id or the server's request id, logged. */
+  /** Lambda request id, or AgentCore's (`X-Amzn-Bedrock-AgentCore-Runtime-Request-Id`); logged and traced. */
   readonly requestId?: string;
   /** Receives the model's text as it streams (AgentCore `text/event-stream` responses). */
   readonly onText?: (text: string) => void;
-  /** Aborting it cancels the agent at its next safe point (e.g. the client went away). */
+  /**
+   * Ends the invocation (the client went away, the Lambda deadline is near): it rejects at once
+   * with the signal's reason, its S3 reads are cancelled and the agent stops at its next safe point.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -70,8 +75,10 @@ async function runAgent(agent: Agent, content: Parameters<Agent['stream']>[0], o
  * build the prompt, run a Strands agent with the cached system prompt and tools, and shape the
  * answer into an AgentInvocationResponse.
  *
- * Throws RequestValidationError (bad request), DocumentError (document missing or unusable),
- * S3ObjectError (S3 failed), or RuntimeInvocationError (the model failed after retries).
+ * Throws RequestValidationError (bad request), DocumentAccessError (document outside
+ * DOCUMENT_SOURCES), DocumentError (document missing or unusable), S3ObjectError (S3 failed or
+ * timed out), RuntimeInvocationError (the model failed after retries), or the reason of
+ * `options.signal` once it aborts.
  */
 export async function invokeAgent(
   payload: unknown,
@@ -87,31 +94,49 @@ export async function invokeAgent(
     ...(request.documentId === undefined ? {} : { documentId: request.documentId }),
   });
 
-  const [resources, document] = await Promise.all([deps.resources(), loadDocument(request, deps.store)]);
+  const { signal } = options;
+  // A document the agent may not read is refused before anything is loaded.
+  const policy = documentPolicy(config);
+  if (request.contentType === 'file') policy(request.content.bucket, request.content.key);
+  // The resources are shared by every invocation and bounded by S3_READ_TIMEOUT_MS; an invocation
+  // that ends stops waiting for them, the load goes on for the next one.
+  const [resources, document] = await raceSignal(
+    Promise.all([deps.resources(), loadDocument(request, deps.store, { policy, ...(signal === undefined ? {} : { signal }) })]),
+    signal,
+  );
   const prompt = applyClassification(config.prompt, request.classificationResult?.documentClassification);
+  const traceAttributes = {
+    ...(options.sessionId === undefined ? {} : { 'session.id': options.sessionId }),
+    ...(options.requestId === undefined ? {} : { 'aws.request_id': options.requestId }),
+  };
   const agent = new Agent({
     model: deps.model,
     tools: [...resources.tools],
     systemPrompt: resources.systemPrompt,
     printer: false,
     retryStrategy: deps.retryStrategy?.() ?? new ThrottlingRetryStrategy({ maxAttempts: config.modelMaxAttempts }),
-    ...(config.observabilityEnabled && options.sessionId !== undefined
-      ? { traceAttributes: { 'session.id': options.sessionId } }
-      : {}),
+    ...(config.observabilityEnabled && Object.keys(traceAttributes).length > 0 ? { traceAttributes } : {}),
   });
 
   let result: AgentResult;
   try {
     // Tools see the request's metadata and document id through their context's invocationState.
-    result = await runAgent(agent, buildUserContent(prompt, document), options, {
-      metadata: request.metadata ?? {},
-      documentId: request.documentId,
-    });
+    result = await raceSignal(
+      runAgent(agent, buildUserContent(prompt, document), options, {
+        metadata: request.metadata ?? {},
+        documentId: request.documentId,
+      }),
+      signal,
+    );
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     const cause = unwrapModelError(toError(error));
     logger.error('Model invocation failed', { error: cause, modelId: config.modelId });
     throw modelFailure(deps.runtimeType, cause);
   }
+
+  // Cancelled at a safe point before the race noticed: there is no answer to give.
+  if (signal?.aborted) throw signal.reason;
 
   const tokensUsed = result.metrics?.accumulatedUsage.totalTokens;
   const response: AgentInvocationResponse = {

@@ -1,5 +1,6 @@
 import {
   AgentConfigError,
+  DocumentAccessError,
   DocumentError,
   RequestValidationError,
   RuntimeInvocationError,
@@ -34,6 +35,9 @@ export function toErrorResponse(error: unknown): { statusCode: number; body: Err
   if (error instanceof RequestValidationError) {
     return { statusCode: 400, body: { error: error.message, fields: error.fields }, headers: {} };
   }
+  if (error instanceof DocumentAccessError) {
+    return { statusCode: 403, body: { error: error.message, fields: ['content'] }, headers: {} };
+  }
   if (error instanceof DocumentError) {
     return { statusCode: 422, body: { error: error.message, fields: ['content'] }, headers: {} };
   }
@@ -46,7 +50,8 @@ export function toErrorResponse(error: unknown): { statusCode: number; body: Err
     };
   }
   if (error instanceof S3ObjectError) {
-    return { statusCode: 502, body: { error: error.message }, headers: {} };
+    // Timed out: the agent's own bound (S3_READ_TIMEOUT_MS) ran out waiting for S3.
+    return { statusCode: error.timedOut ? 504 : 502, body: { error: error.message }, headers: {} };
   }
   if (error instanceof AgentConfigError) {
     return { statusCode: 500, body: { error: `Agent misconfigured: ${error.message}` }, headers: {} };

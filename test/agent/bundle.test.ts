@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConverseEndpoint, type ConverseEndpoint } from './helpers/converse-endpoint.js';
-import { agentEnv, BUCKETS, EXPECTED_RESULT, invoiceModel, MODEL_ID, seedBuckets, stepFunctionsEvent } from './helpers/fixtures.js';
+import { startFaultyS3, within, type FaultyS3 } from './helpers/faulty-s3.js';
+import { agentEnv, BUCKETS, EXPECTED_RESULT, invoiceModel, MODEL_ID, seedBuckets, stepFunctionsEvent, SYSTEM_PROMPT_KEY } from './helpers/fixtures.js';
 import { httpRequest } from './helpers/http.js';
 import { REGION, S3RVER_CREDENTIALS, startLocalS3, type LocalS3 } from './helpers/local-aws.js';
 import { startOtlpEndpoint } from './helpers/otlp-endpoint.js';
@@ -26,6 +27,7 @@ describe('agent bundles', () => {
   let bundles: Awaited<ReturnType<BundleAgent>>;
   let s3: LocalS3;
   let bedrock: ConverseEndpoint;
+  let faulty: FaultyS3;
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
@@ -35,11 +37,13 @@ describe('agent bundles', () => {
     s3 = await startLocalS3(Object.values(BUCKETS));
     await seedBuckets(s3);
     bedrock = await startConverseEndpoint(invoiceModel);
+    faulty = await startFaultyS3(s3.endpoint);
   });
 
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await bedrock?.close();
+    await faulty?.close();
     await s3?.close();
     if (outdir !== undefined) await rm(outdir, { recursive: true, force: true });
   });
@@ -188,6 +192,68 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
       expect(otlp.requests[0]?.headers.authorization).toMatch(`Credential=${S3RVER_CREDENTIALS.accessKeyId}/`);
     } finally {
       await otlp.close();
+    }
+  });
+
+  it('AgentCore bundle: a hung system prompt read fails that invocation with a 504 in time, /ping is Healthy again, and the next invocation loads it', async () => {
+    const promptObject = `${BUCKETS.config}/${SYSTEM_PROMPT_KEY}`;
+    faulty.rules.set(promptObject, 'hang');
+    try {
+      const { base, messages, stop } = await startAgentCoreBundle({ AWS_ENDPOINT_URL_S3: faulty.endpoint, S3_READ_TIMEOUT_MS: '500' });
+      const invoke = () =>
+        httpRequest(`${base}/invocations`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Amzn-Bedrock-AgentCore-Runtime-Request-Id': 'bundle-hang-1' },
+          body: JSON.stringify(stepFunctionsEvent()),
+        });
+
+      const failed = await within(4_000, 'answer while the prompt read hangs', invoke());
+      expect(failed.status).toBe(504);
+      expect((failed.json() as { error: string }).error).toContain(`s3://${promptObject}`);
+      expect((await httpRequest(`${base}/ping`)).json()).toMatchObject({ status: 'Healthy' });
+      expect(messages.find((m) => m.message === 'Invocation failed')).toMatchObject({ level: 'error', statusCode: 504, requestId: 'bundle-hang-1' });
+
+      faulty.rules.delete(promptObject);
+      const recovered = await within(4_000, 'answer after S3 recovered', invoke());
+      expect(recovered.status).toBe(200);
+      expect(recovered.json()).toMatchObject({ result: EXPECTED_RESULT });
+      expect(await stop()).toBe(0);
+    } finally {
+      faulty.rules.clear();
+    }
+  });
+
+  it('Lambda bundle: ends before the function deadline with a RuntimeInvocationError when S3 hangs', async () => {
+    faulty.rules.set(`${BUCKETS.config}/${SYSTEM_PROMPT_KEY}`, 'hang');
+    try {
+      const runner = join(outdir, 'run-lambda-deadline.mjs');
+      await writeFile(
+        runner,
+        `const m = await import(${JSON.stringify(pathToFileURL(bundles.lambda.outfile).href)});
+const deadline = Date.now() + 1500;
+const context = { awsRequestId: 'bundle-deadline-1', getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+const outcome = await m.handler(${JSON.stringify(stepFunctionsEvent())}, context).then(
+  (response) => ({ response }),
+  (error) => ({ error: { name: error.name, message: error.message, statusCode: error.statusCode } }),
+);
+process.stdout.write('RESULT ' + JSON.stringify({ ...outcome, remaining: context.getRemainingTimeInMillis() }) + '\\n', () => process.exit(0));`,
+      );
+      const child = spawn(process.execPath, [runner], {
+        cwd: outdir,
+        env: runtimeEnv({ AWS_ENDPOINT_URL_S3: faulty.endpoint, S3_READ_TIMEOUT_MS: '60000' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const exited = new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
+      expect(await within(5_000, 'exit of the Lambda runner', exited)).toBe(0);
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      const outcome = JSON.parse(line?.slice(7) ?? '{}') as { error?: { name: string; message: string; statusCode: number }; remaining: number };
+      expect(outcome.error).toMatchObject({ name: 'RuntimeInvocationError', statusCode: 504, message: expect.stringMatching(/Lambda function times out/) });
+      expect(outcome.remaining).toBeGreaterThan(0);
+    } finally {
+      faulty.rules.clear();
     }
   });
 });

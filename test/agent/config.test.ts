@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_MAX_ATTEMPTS, DEFAULT_PROMPT, readConfig } from '../../agent/core/config.js';
+import { DEFAULT_MODEL_MAX_ATTEMPTS, DEFAULT_PROMPT, DEFAULT_S3_READ_TIMEOUT_MS, readConfig } from '../../agent/core/config.js';
 import { AgentConfigError } from '../../agent/core/errors.js';
 import { baseEnv } from './helpers/deps.js';
 
@@ -22,6 +22,8 @@ describe('readConfig', () => {
           { bucketName: 'tools', key: 'bundle.zip', isFile: false, isZipArchive: true },
         ]),
         EXPECT_JSON: 'True',
+        DOCUMENT_SOURCES: JSON.stringify([{ bucketName: 'incoming-docs', prefix: 'incoming/' }, { bucketName: 'archive', prefix: '' }]),
+        S3_READ_TIMEOUT_MS: '5000',
       }),
     );
     expect(config).toEqual({
@@ -37,6 +39,11 @@ describe('readConfig', () => {
       observabilityEnabled: false,
       modelMaxAttempts: DEFAULT_MODEL_MAX_ATTEMPTS,
       logLevel: 'info',
+      documentSources: [
+        { bucketName: 'incoming-docs', prefix: 'incoming/' },
+        { bucketName: 'archive', prefix: '' },
+      ],
+      s3ReadTimeoutMs: 5000,
     });
   });
 
@@ -46,6 +53,13 @@ describe('readConfig', () => {
     expect(config.prompt).toBe(DEFAULT_PROMPT);
     expect(config.tools).toEqual([]);
     expect(config.expectJson).toBe(false);
+    // No document sources: the agent reads no documents from S3.
+    expect(config.documentSources).toEqual([]);
+    expect(config.s3ReadTimeoutMs).toBe(DEFAULT_S3_READ_TIMEOUT_MS);
+  });
+
+  it.each(['', ' ', '[]'])('reads DOCUMENT_SOURCES=%j as no sources', (value) => {
+    expect(readConfig(baseEnv({ DOCUMENT_SOURCES: value })).documentSources).toEqual([]);
   });
 
   it.each([
@@ -66,6 +80,15 @@ describe('readConfig', () => {
     ['TOOLS_CONFIG', { TOOLS_CONFIG: '{"bucketName":"b","key":"k"}' }, 'must be a JSON list'],
     ['MODEL_MAX_ATTEMPTS', { MODEL_MAX_ATTEMPTS: '0' }, 'from 1 to 20'],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'got "loud"'],
+    ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '[{"bucketName":' }, 'is not valid JSON'],
+    ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '{"bucketName":"b","prefix":""}' }, 'must be a JSON array of {"bucketName": string, "prefix": string}'],
+    ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '[{"bucketName":"b"}]' }, '[0.prefix] must be a string'],
+    ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '[{"bucketName":"","prefix":""}]' }, '[0.bucketName] must be a non-empty string'],
+    ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '[{"bucket":"b","prefix":""}]' }, 'unknown field(s) bucket'],
+    ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '[{"bucketName":"b","prefix":"in/*"}]' }, 'not a pattern'],
+    ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '[{"bucketName":"b","prefix":"/in/"}]' }, 'must not start with "/"'],
+    ['S3_READ_TIMEOUT_MS', { S3_READ_TIMEOUT_MS: '30' }, 'from 100 to 900000'],
+    ['S3_READ_TIMEOUT_MS', { S3_READ_TIMEOUT_MS: '1.5' }, 'from 100 to 900000'],
   ])('names %s when it is wrong', (variable, overrides, detail) => {
     const error = configError(baseEnv(overrides));
     expect(error.variable).toBe(variable);

@@ -8,7 +8,6 @@ import { AgentRuntimeType, DocumentError, RuntimeInvocationError } from '../../a
 import { invokeAgent } from '../../agent/core/invoke.js';
 import { bedrockModelFactory } from '../../agent/core/model.js';
 import { ThrottlingRetryStrategy } from '../../agent/core/retry.js';
-import { createS3ObjectStore } from '../../agent/core/s3.js';
 import { createLambdaHandler } from '../../agent/lambda-handler.js';
 import { createAgentServer } from '../../agent/server.js';
 import { startConverseEndpoint, type ConverseEndpoint, type ConverseReply, type ConverseRequestBody } from './helpers/converse-endpoint.js';
@@ -24,7 +23,7 @@ import {
   BUCKETS,
 } from './helpers/fixtures.js';
 import { httpRequest, parseEventStream } from './helpers/http.js';
-import { REGION, startLocalS3, type LocalS3 } from './helpers/local-aws.js';
+import { REGION, S3RVER_CREDENTIALS, startLocalS3, type LocalS3 } from './helpers/local-aws.js';
 import { memoryLogger } from './helpers/memory.js';
 
 /**
@@ -53,7 +52,8 @@ describe('default agent end to end (real S3 client, real BedrockModel)', () => {
   function dependencies(runtimeType: AgentRuntimeType, env: Record<string, string> = {}) {
     return createDependencies(runtimeType, { ...agentEnv(), ...env }, {
       logger: memoryLogger(),
-      store: createS3ObjectStore(s3.client),
+      // The production S3 client and store (timeouts included), pointed at s3rver.
+      s3ClientConfig: { endpoint: s3.endpoint, forcePathStyle: true, region: REGION, credentials: S3RVER_CREDENTIALS },
       modelFactory: bedrockModelFactory({
         clientConfig: { endpoint: bedrock.url, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
       }),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AgentConfigError,
   AgentRuntimeType,
+  DocumentAccessError,
   DocumentError,
   RequestValidationError,
   RuntimeInvocationError,
@@ -16,6 +17,10 @@ describe('toErrorResponse', () => {
     ['a DocumentError', new DocumentError('s3://d/k does not exist'), 422, { error: 's3://d/k does not exist', fields: ['content'] }],
     ['a throttled RuntimeInvocationError', new RuntimeInvocationError(AgentRuntimeType.AGENTCORE, 503, new Error('Too many requests')), 503, { error: 'Agent invocation failed for AGENTCORE: Too many requests', cause: 'Too many requests' }],
     ['an S3ObjectError', new S3ObjectError('cfg', 'p.txt', Object.assign(new Error('Access Denied'), { name: 'AccessDenied' })), 502, { error: 'Cannot read s3://cfg/p.txt: AccessDenied (Access Denied)' }],
+    ['a timed-out S3ObjectError', new S3ObjectError('cfg', 'p.txt', new Error('no answer'), { label: 'system prompt', timeoutMs: 400 }), 504, { error: 'Cannot read the system prompt s3://cfg/p.txt: timed out after 400 ms (S3_READ_TIMEOUT_MS)' }],
+    ['an S3ObjectError from a reset connection', new S3ObjectError('t', 'x.zip', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), { label: 'tool object' }), 502, { error: 'Cannot read the tool object s3://t/x.zip: ECONNRESET (read ECONNRESET)' }],
+    ['a DocumentAccessError', new DocumentAccessError('b', 'k', 's3://b/k is not in a document source of this agent; allowed: ...'), 403, { error: 's3://b/k is not in a document source of this agent; allowed: ...', fields: ['content'] }],
+    ['a Lambda deadline', new RuntimeInvocationError(AgentRuntimeType.LAMBDA, 504, new Error('stopped')), 504, { error: 'Agent invocation failed for LAMBDA: stopped', cause: 'stopped' }],
     ['an AgentConfigError', new AgentConfigError('MODEL_ID', 'is required but unset or empty'), 500, { error: 'Agent misconfigured: MODEL_ID: is required but unset or empty' }],
     ['anything else', new TypeError('x is not a function'), 500, { error: 'Internal error: x is not a function' }],
   ])('maps %s', (_name, error, statusCode, body) => {

@@ -5,7 +5,9 @@ import { AgentRuntimeType, DocumentError, RequestValidationError, RuntimeInvocat
 import { invokeAgent } from '../../agent/core/invoke.js';
 import { DEFAULT_PROMPT } from '../../agent/core/config.js';
 import { SYSTEM_PROMPT, SYSTEM_PROMPT_BUCKET, SYSTEM_PROMPT_KEY, testDependencies } from './helpers/deps.js';
+import { until } from './helpers/faulty-s3.js';
 import { ScriptedModel, textOfMessage } from './helpers/scripted-model.js';
+import type { ObjectStore } from '../../agent/core/s3.js';
 
 const dataRequest = { contentType: 'data', content: { data: 'Invoice INV-7 total 42.50 EUR' } } as const;
 
@@ -198,5 +200,25 @@ describe('invokeAgent with a file document', () => {
     const failure = await invokeAgent(fileRequest('blob.bin'), deps).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(DocumentError);
     expect((failure as Error).message).toContain('neither UTF-8 text nor a supported binary format');
+  });
+
+  it('cancels the document read when the invocation ends, and rejects with the reason at once', async () => {
+    const signals: Array<AbortSignal | undefined> = [];
+    const store: ObjectStore = {
+      get: async (bucket, key, options) => {
+        if (bucket === SYSTEM_PROMPT_BUCKET && key === SYSTEM_PROMPT_KEY) return { bytes: new TextEncoder().encode(SYSTEM_PROMPT) };
+        signals.push(options?.signal);
+        return new Promise(() => undefined);
+      },
+    };
+    const model = new ScriptedModel([]);
+    const ending = new AbortController();
+    const running = invokeAgent(fileRequest('in/a.txt'), testDependencies({ model, store }), { signal: ending.signal });
+    await until(() => signals.length === 1, 'the document read to start');
+    const reason = new Error('the client went away');
+    ending.abort(reason);
+    await expect(running).rejects.toBe(reason);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(model.calls).toHaveLength(0);
   });
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { createLambdaHandler } from '../../agent/lambda-handler.js';
 import { handler } from '../../agent/lambda.js';
 import { testDependencies } from './helpers/deps.js';
+import { within } from './helpers/faulty-s3.js';
 import { ScriptedModel, textOfMessage } from './helpers/scripted-model.js';
 
 /** The state input a Step Functions Lambda task passes as the payload (seed: "Step Functions Integration"). */
@@ -69,5 +70,31 @@ describe('Lambda handler', () => {
     vi.stubEnv('SYSTEM_PROMPT_S3_BUCKET_NAME', '');
     const failure = await handler(event, { awsRequestId: 'aws-req-2' }).catch((e: unknown) => e);
     expect(failure).toMatchObject({ name: 'AgentConfigError', variable: 'SYSTEM_PROMPT_S3_BUCKET_NAME' });
+  });
+
+  describe('ends before the function deadline with a clear error instead of being killed silently', () => {
+    /** A Lambda context whose function times out `ms` after the invocation starts. */
+    const contextWithDeadline = (ms: number) => {
+      const deadline = Date.now() + ms;
+      return { awsRequestId: 'aws-req-deadline', getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+    };
+
+    it('when an S3 read hangs', async () => {
+      // Answers nothing, ever, and ignores cancellation: only the handler's own deadline can end the wait.
+      const deps = testDependencies({ model: new ScriptedModel([]), store: { get: () => new Promise(() => undefined) } });
+      const started = Date.now();
+      const failure = await within(3_000, 'end of the invocation', createLambdaHandler(() => deps)(event, contextWithDeadline(1_500)).catch((e: unknown) => e));
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(failure).toMatchObject({ name: 'RuntimeInvocationError', statusCode: 504, message: expect.stringMatching(/Lambda function times out/) });
+      expect(deps.logger.lines.find((l) => l.message === 'Invocation stopped before the Lambda deadline')).toMatchObject({ level: 'error', requestId: 'aws-req-deadline' });
+    });
+
+    it('when the model hangs', async () => {
+      const model = new ScriptedModel([{ text: ['thinking', ' forever'], holdUntil: new Promise(() => undefined) }]);
+      const deps = testDependencies({ model, objects: { 'incoming-docs/in/receipt-42.md': '# Receipt 42' } });
+      const failure = await within(3_000, 'end of the invocation', createLambdaHandler(() => deps)(event, contextWithDeadline(1_500)).catch((e: unknown) => e));
+      expect(failure).toMatchObject({ name: 'RuntimeInvocationError', statusCode: 504 });
+      expect(model.calls).toHaveLength(1);
+    });
   });
 });

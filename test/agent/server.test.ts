@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { invokeAgent } from '../../agent/core/invoke.js';
 import { createAgentServer, type AgentServer } from '../../agent/server.js';
 import { testDependencies, type TestDependencies } from './helpers/deps.js';
-import { httpRequest, parseEventStream, rawRequest } from './helpers/http.js';
+import { httpRequest, parseEventStream, parseRawResponse, rawRequest } from './helpers/http.js';
 import { memoryLogger } from './helpers/memory.js';
 import { EchoModel, ScriptedModel, SwitchableModel } from './helpers/scripted-model.js';
 
@@ -35,12 +35,13 @@ describe('AgentCore server', () => {
   let agentServer: AgentServer;
   let base: string;
   let port: number;
+  const serverLogger = memoryLogger();
 
   beforeAll(async () => {
     deps = testDependencies({ model, objects: { 'docs/present.txt': 'hello' } });
     agentServer = createAgentServer({
       invoke: (payload, options) => invokeAgent(payload, deps, options),
-      logger: memoryLogger(),
+      logger: serverLogger,
       maxBodyBytes: MAX_BODY,
       now: () => clock,
     });
@@ -233,7 +234,7 @@ describe('AgentCore server', () => {
     });
   });
 
-  it('cancels the agent when the client disconnects, and recovers', async () => {
+  it('ends the invocation when the client disconnects, cancels the agent, and recovers', async () => {
     // The model holds its answer until the agent cancels the call, as Bedrock's client does on abort.
     const slow = new ScriptedModel([{ text: ['first', ' never sent'], holdUntil: new Promise(() => undefined) }]);
     model.current = slow;
@@ -243,9 +244,113 @@ describe('AgentCore server', () => {
     agentServer.server.closeAllConnections();
     await running.catch(() => undefined);
     await until(() => agentServer.inFlight === 0, 'the invocation to end');
-    const completed = deps.logger.lines.filter((l) => l.message === 'Invocation completed').at(-1);
-    expect(completed).toMatchObject({ documentId: 'doc-1', stopReason: 'cancelled' });
+    expect(serverLogger.lines.filter((l) => l.message === 'Invocation failed').at(-1)).toMatchObject({
+      level: 'warn',
+      statusCode: 499,
+      error: { message: 'The client closed the connection before the answer was complete' },
+    });
+    await until(() => slow.cancelled === 1, 'the model call to be cancelled');
     expect((await httpRequest(`${base}/ping`)).json()).toMatchObject({ status: 'Healthy' });
+  });
+});
+
+describe('AgentCore server, as the AgentCore CLI and SDKs call it (raw HTTP)', () => {
+  const model = new SwitchableModel(new EchoModel());
+  let deps: TestDependencies;
+  let agentServer: AgentServer;
+  let port: number;
+
+  beforeAll(async () => {
+    deps = testDependencies({ model });
+    agentServer = createAgentServer({ invoke: (payload, options) => invokeAgent(payload, deps, options), logger: memoryLogger() });
+    port = (await agentServer.listen(0, '127.0.0.1')).port;
+  });
+
+  afterAll(async () => {
+    await agentServer.close(0);
+  });
+
+  beforeEach(() => {
+    model.current = new EchoModel();
+  });
+
+  /** One request as the CLI writes it on the wire, `Connection: close` so the answer ends the exchange. */
+  async function raw(body: string, headers: Record<string, string> = {}) {
+    const lines = [
+      'POST /invocations HTTP/1.1',
+      `Host: 127.0.0.1:${port}`,
+      'Content-Type: application/json',
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+      '',
+      body,
+    ];
+    return parseRawResponse(await rawRequest(port, lines.join('\r\n')));
+  }
+
+  const CLI_HEADERS = {
+    Accept: 'application/json, text/event-stream',
+    'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id': SESSION_ID,
+  };
+
+  it('answers JSON to the CLI, which accepts both and lists JSON first', async () => {
+    const answer = await raw(JSON.stringify(valid), CLI_HEADERS);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect((JSON.parse(answer.body) as { result: string }).result).toContain('Invoice 7: 42 EUR');
+  });
+
+  it('streams to a client that prefers text/event-stream', async () => {
+    model.current = new ScriptedModel([{ text: ['a', 'b'] }]);
+    const answer = await raw(JSON.stringify(valid), { Accept: 'application/json;q=0.5, text/event-stream' });
+    expect(answer.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(parseEventStream(answer.body).map((e) => e.event)).toEqual(['text', 'text', 'result']);
+  });
+
+  it('takes {"prompt": "..."} as inline data', async () => {
+    const answer = await raw(JSON.stringify({ prompt: 'What is the total of invoice 7?' }), CLI_HEADERS);
+    expect(answer.status, answer.body).toBe(200);
+    const result = (JSON.parse(answer.body) as { result: string }).result;
+    expect(result).toContain('Extract the invoice fields.');
+    expect(result).toContain('(inline data) is as follows:\nWhat is the total of invoice 7?');
+  });
+
+  it.each([
+    ['an empty prompt', { prompt: '' }, ['prompt']],
+    ['a prompt that is not a string', { prompt: 7 }, ['prompt']],
+    ['a prompt next to contentType', { prompt: 'x', contentType: 'data', content: { data: 'y' } }, ['prompt']],
+    ['a prompt with an unknown field', { prompt: 'x', input: 'y' }, ['input']],
+  ])('answers 400 to %s, naming the field', async (_name, body, fields) => {
+    const answer = await raw(JSON.stringify(body), CLI_HEADERS);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ fields });
+  });
+
+  it('logs the request id AgentCore sends, on success and on failure', async () => {
+    await raw(JSON.stringify(valid), { ...CLI_HEADERS, 'X-Amzn-Bedrock-AgentCore-Runtime-Request-Id': 'c0ffee00-1111-2222-3333-444455556666' });
+    const done = deps.logger.lines.filter((l) => l.message === 'Invocation completed').at(-1);
+    expect(done).toMatchObject({ requestId: 'c0ffee00-1111-2222-3333-444455556666', sessionId: SESSION_ID });
+
+    const logger = memoryLogger();
+    const failing = createAgentServer({ invoke: (payload, options) => invokeAgent(payload, deps, options), logger });
+    const failingPort = (await failing.listen(0, '127.0.0.1')).port;
+    try {
+      const reply = await rawRequest(
+        failingPort,
+        `POST /invocations HTTP/1.1\r\nHost: x\r\nX-Amzn-Bedrock-AgentCore-Runtime-Request-Id: req-bad-1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+      );
+      expect(parseRawResponse(reply).status).toBe(400);
+      expect(logger.lines.find((l) => l.message === 'Invocation failed')).toMatchObject({ requestId: 'req-bad-1' });
+    } finally {
+      await failing.close(0);
+    }
+  });
+
+  it('falls back to a random request id without the header', async () => {
+    await raw(JSON.stringify(valid));
+    const done = deps.logger.lines.filter((l) => l.message === 'Invocation completed').at(-1);
+    expect(String(done?.requestId)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 });
 

@@ -111,6 +111,7 @@ describe('startTelemetry', () => {
         headers: {
           'Content-Type': 'application/json',
           'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id': SESSION_ID,
+          'X-Amzn-Bedrock-AgentCore-Runtime-Request-Id': 'agentcore-request-7',
           traceparent: `00-${TRACE_ID}-${PARENT_SPAN_ID}-01`,
         },
         body: JSON.stringify(request),
@@ -132,6 +133,7 @@ describe('startTelemetry', () => {
     const ids = new Set(spans.map((s) => s.spanId));
     for (const s of spans.filter((x) => x !== agentSpan)) expect(ids.has(s.parentSpanId), s.name).toBe(true);
     expect(agentSpan!.attributes['session.id']).toBe(SESSION_ID);
+    expect(agentSpan!.attributes['aws.request_id']).toBe('agentcore-request-7');
     expect(agentSpan!.resource).toMatchObject({ 'service.name': 'invoices', 'aws.log.group.names': '/aws/vendedlogs/agents/invoices' });
 
     const sent = otlp.requests[0]!;

@@ -21,6 +21,8 @@ export function baseEnv(overrides: Record<string, string> = {}): Record<string, 
     PROMPT: 'Extract the invoice fields.',
     EXPECT_JSON: '',
     TOOLS_CONFIG: '[]',
+    // The buckets the tests' documents live in, whole.
+    DOCUMENT_SOURCES: JSON.stringify([{ bucketName: 'docs', prefix: '' }, { bucketName: 'incoming-docs', prefix: '' }]),
     ...overrides,
   };
 }

@@ -43,6 +43,7 @@ export function agentEnv(): Record<string, string> {
     INVOKE_TYPE: 'batch',
     PROMPT: 'This document is a [ACTUAL_CLASSIFICATION]. Extract its fields as JSON.',
     EXPECT_JSON: 'True',
+    DOCUMENT_SOURCES: JSON.stringify([{ bucketName: BUCKETS.docs, prefix: 'in/' }]),
   };
 }
 

@@ -60,3 +60,28 @@ export function parseEventStream(text: string): Array<{ event: string; data: Rec
       return { event, data: JSON.parse(data) as Record<string, unknown> };
     });
 }
+
+/** A raw HTTP/1.1 response as `rawRequest` returns it, split into status, headers (lower-case names) and body. */
+export function parseRawResponse(text: string): { status: number; headers: Record<string, string>; body: string } {
+  const split = text.indexOf('\r\n\r\n');
+  const head = split === -1 ? text : text.slice(0, split);
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body = split === -1 ? '' : text.slice(split + 4);
+  if (headers['transfer-encoding'] === 'chunked') {
+    let decoded = '';
+    for (let rest = body; ;) {
+      const lineEnd = rest.indexOf('\r\n');
+      const size = parseInt(rest.slice(0, lineEnd), 16);
+      if (!(size > 0)) break;
+      decoded += rest.slice(lineEnd + 2, lineEnd + 2 + size);
+      rest = rest.slice(lineEnd + 2 + size + 2);
+    }
+    body = decoded;
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body };
+}

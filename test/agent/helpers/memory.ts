@@ -21,14 +21,14 @@ export function memoryStore(objects: Record<string, string | Uint8Array | Stored
   const reads = new Map<string, number>();
   return {
     reads,
-    async get(bucket, key) {
+    async get(bucket, key, options) {
       const id = `${bucket}/${key}`;
       reads.set(id, (reads.get(id) ?? 0) + 1);
       const value = objects[id];
       if (value === undefined) {
         const error = new Error('The specified key does not exist.');
         error.name = 'NoSuchKey';
-        throw new S3ObjectError(bucket, key, error);
+        throw new S3ObjectError(bucket, key, error, options?.label === undefined ? {} : { label: options.label });
       }
       if (typeof value === 'string') return { bytes: new TextEncoder().encode(value) };
       if (value instanceof Uint8Array) return { bytes: value };

@@ -29,10 +29,13 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 /** Waits for `promise`, or fails as a provider's transport does when the agent cancels the call. */
-function untilOrAborted(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+function untilOrAborted(promise: Promise<unknown>, signal: AbortSignal | undefined, onCancel: () => void): Promise<unknown> {
   if (signal === undefined) return promise;
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
+    const onAbort = (): void => {
+      onCancel();
+      reject(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
+    };
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject);
@@ -45,6 +48,8 @@ function untilOrAborted(promise: Promise<unknown>, signal: AbortSignal | undefin
  */
 export class ScriptedModel extends Model<BaseModelConfig> {
   public readonly calls: ModelCall[] = [];
+  /** Calls the agent cancelled while the model held its answer. */
+  public cancelled = 0;
   private config: BaseModelConfig = { modelId: 'scripted-model' };
   private readonly turns: Turn[];
 
@@ -82,7 +87,7 @@ export class ScriptedModel extends Model<BaseModelConfig> {
       const parts = typeof turn.text === 'string' ? [turn.text] : turn.text;
       for (const [index, part] of parts.entries()) {
         if (turn.delayMs !== undefined) await sleep(turn.delayMs, options?.cancelSignal);
-        if (index === 1 && turn.holdUntil !== undefined) await untilOrAborted(turn.holdUntil, options?.cancelSignal);
+        if (index === 1 && turn.holdUntil !== undefined) await untilOrAborted(turn.holdUntil, options?.cancelSignal, () => this.cancelled++);
         yield { type: 'modelContentBlockDeltaEvent', delta: { type: 'textDelta', text: part } };
       }
       yield { type: 'modelContentBlockStopEvent' };
@@ -121,6 +126,8 @@ export class SwitchableModel extends Model<BaseModelConfig> {
 
 /** A model that answers every call with the text of the last user message (for server tests). */
 export class EchoModel extends Model<BaseModelConfig> {
+  /** The names of the tools offered on each call, in order. */
+  public readonly toolNames: string[][] = [];
   private config: BaseModelConfig = { modelId: 'echo-model' };
 
   updateConfig(config: BaseModelConfig): void {
@@ -131,7 +138,8 @@ export class EchoModel extends Model<BaseModelConfig> {
     return this.config;
   }
 
-  async *stream(messages: Message[]): AsyncIterable<ModelStreamEvent> {
+  async *stream(messages: Message[], options?: StreamOptions): AsyncIterable<ModelStreamEvent> {
+    this.toolNames.push((options?.toolSpecs ?? []).map((spec) => spec.name));
     const last = messages[messages.length - 1];
     yield { type: 'modelMessageStartEvent', role: 'assistant' };
     yield { type: 'modelContentBlockDeltaEvent', delta: { type: 'textDelta', text: last === undefined ? '' : textOfMessage(last) } };
