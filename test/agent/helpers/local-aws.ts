@@ -11,6 +11,8 @@ export const REGION = 'us-east-1';
 interface S3rverInstance {
   run(): Promise<{ port: number }>;
   close(): Promise<void>;
+  /** The node:http server, once running. */
+  readonly httpServer?: { closeAllConnections(): void };
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
 
@@ -45,6 +47,9 @@ export async function startLocalS3(buckets: readonly string[]): Promise<LocalS3>
     },
     async close() {
       client.destroy();
+      // Other clients' keep-alive connections (the agent's own S3 client) would hold close() for
+      // the server's keep-alive timeout.
+      server.httpServer?.closeAllConnections();
       await server.close();
       await rm(directory, { recursive: true, force: true });
     },
