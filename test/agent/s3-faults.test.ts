@@ -191,6 +191,9 @@ describe('S3 faults on the AgentCore server (real S3 client, fault-injecting pro
     const later = await within(3_000, 'answer to a later document read', agent.post(fileRequest(BUCKETS.docs, DOCUMENT_KEY)));
     expect(later.status).toBe(200);
     expect(faulty.count(DOCUMENT_OBJECT)).toBe(1);
+    // Each abandoned invocation is one warning; answering a client that is gone raised nothing.
+    expect(agent.logger.lines.filter((l) => l.message === 'Invocation failed' && l.statusCode === 499)).toHaveLength(50);
+    expect(agent.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 
   it('reads documents only from DOCUMENT_SOURCES, never the agent own prompt or tools, and never calls S3 for a refused one', async () => {
