@@ -31,7 +31,9 @@ const perStack = new WeakMap<Stack, StackDeliveries>();
  */
 export function configureAgentCoreDeliveries(runtime: Construct, runtimeArn: string, logGroup: logs.ILogGroup, tracingEnabled: boolean): void {
   const shared = stackDeliveries(Stack.of(runtime));
-  shared.logsStatement.addResources(`${logGroup.logGroupArn}:log-stream:*`);
+  // The log group's ARN ends in `:*` and so covers its streams; `${logGroupArn}:log-stream:*` (what
+  // aws-cdk-lib's L2 writes) matches none, and every delivery would be denied.
+  shared.logsStatement.addResources(logGroup.logGroupArn);
   const logsDestination = new logs.CfnDeliveryDestination(runtime, 'ApplicationLogsDest', {
     name: uniqueName(runtime, 'ApplicationLogsDest'),
     deliveryDestinationType: 'CWL',

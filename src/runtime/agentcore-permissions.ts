@@ -26,8 +26,12 @@ export function createAgentCoreExecutionRole(scope: Construct, agentName: string
  */
 export function agentCoreRuntimeStatements(scope: Construct, runtimeName: string, logGroup: logs.ILogGroup): iam.PolicyStatement[] {
   const stack = Stack.of(scope);
+  // AgentCore writes this runtime's logs to `/aws/bedrock-agentcore/runtimes/<runtime id>-<endpoint>/runtime-logs`,
+  // the runtime id being `<runtime name>-<generated suffix>`: known only once the runtime exists, and
+  // the runtime must not exist before its role can write them, so the group is matched by the name.
+  // Runtime names cannot contain '-', so no other runtime's groups match.
   const runtimeLogGroups = stack.formatArn({
-    service: 'logs', resource: 'log-group', resourceName: '/aws/bedrock-agentcore/runtimes/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    service: 'logs', resource: 'log-group', resourceName: `/aws/bedrock-agentcore/runtimes/${runtimeName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
   return [
     new iam.PolicyStatement({
@@ -38,7 +42,8 @@ export function agentCoreRuntimeStatements(scope: Construct, runtimeName: string
     new iam.PolicyStatement({
       sid: 'RuntimeLogStreams',
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [`${runtimeLogGroups}:log-stream:*`, `${logGroup.logGroupArn}:log-stream:*`],
+      // The agent's log group: its ARN ends in `:*` and so covers its streams.
+      resources: [`${runtimeLogGroups}:log-stream:*`, logGroup.logGroupArn],
     }),
     new iam.PolicyStatement({
       sid: 'DescribeLogGroups',

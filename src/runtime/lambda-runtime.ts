@@ -113,7 +113,9 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
   private grantRuntimePermissions(props: LambdaAgentRuntimeProps): void {
     this.addToRolePolicy(new iam.PolicyStatement({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [`${this.logGroup.logGroupArn}:log-stream:*`],
+      // The log group's ARN, which ends in `:*`, covers its streams; `${logGroupArn}:log-stream:*`
+      // would be `…:log-group:NAME:*:log-stream:*`, which matches no stream.
+      resources: [this.logGroup.logGroupArn],
     }));
     // Lambda decrypts a customer-managed environment key as the execution role.
     props.encryptionKey?.grantDecrypt(this.executionRole);

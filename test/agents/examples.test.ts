@@ -1,22 +1,44 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { BatchAgentAgentCoreStack } from '../../examples/batch-agent-agentcore-runtime/stack';
 import { BatchAgentLambdaStack } from '../../examples/batch-agent-lambda/stack';
 import { RuntimeComparisonStack } from '../../examples/runtime-comparison/stack';
+import { expectAgentDecisions, simulatorFor } from '../helpers/agent-decisions';
 import { expectValidIam } from '../helpers/iam-validity';
 import { TEST_ENV, VALIDATION_CONTEXT } from '../helpers/test-app';
 import { batchAgent } from './helpers';
-import { AgentRuntimeType } from '../../src';
+import { AgentRuntimeType, BaseAgent } from '../../src';
 
-const EXAMPLES: Array<[string, new (scope: App, id: string, props: { env: typeof TEST_ENV }) => Stack]> = [
-  ['batch-agent-lambda', BatchAgentLambdaStack],
-  ['batch-agent-agentcore-runtime', BatchAgentAgentCoreStack],
-  ['runtime-comparison', RuntimeComparisonStack],
+/** The agents of an example stack, and the roles it lets invoke them. */
+interface ExampleAgents {
+  readonly agents: BaseAgent[];
+  readonly callers: iam.IRole[];
+}
+
+type ExampleStack = new (scope: App, id: string, props: { env: typeof TEST_ENV }) => Stack;
+
+const EXAMPLES: Array<[string, ExampleStack, (stack: Stack) => ExampleAgents]> = [
+  ['batch-agent-lambda', BatchAgentLambdaStack, (s) => ({ agents: [(s as BatchAgentLambdaStack).agent], callers: [] })],
+  ['batch-agent-agentcore-runtime', BatchAgentAgentCoreStack, (s) => ({ agents: [(s as BatchAgentAgentCoreStack).agent], callers: [] })],
+  ['runtime-comparison', RuntimeComparisonStack, (s) => {
+    const stack = s as RuntimeComparisonStack;
+    return { agents: [stack.onLambda, stack.onAgentCore], callers: [stack.caller] };
+  }],
 ];
 
-describe.each(EXAMPLES)('example %s', (_name, StackClass) => {
+describe.each(EXAMPLES)('example %s', (_name, StackClass, agentsOf) => {
+  it('gives its agents the IAM decisions they need: run-time calls Allowed, neighbours Denied, callers, trust, resource policies', async () => {
+    const app = new App({ context: VALIDATION_CONTEXT });
+    const stack = new StackClass(app, 'Example', { env: TEST_ENV });
+    const template = app.synth().getStackByName(stack.stackName).template;
+    const sim = simulatorFor(stack, template);
+    const { agents, callers } = agentsOf(stack);
+    for (const agent of agents) await expectAgentDecisions(sim, agent, { callers });
+  });
+
   it('synthesizes with CloudFormation validation and cdk-nag AwsSolutions: no unacknowledged finding; valid IAM', async () => {
     const app = new App({ context: VALIDATION_CONTEXT });
     const stack = new StackClass(app, 'Example', { env: TEST_ENV });

@@ -16,6 +16,8 @@ import { describe, expect, it } from 'vitest';
 import {
   AgentCoreAgentRuntime, AgentLayer, AgentRuntimeType, BatchAgent, BedrockModel, InferenceProfileGeo, LogGroupDataProtectionProps,
 } from '../../src';
+import { agentDecisionCases, simulatorFor } from '../helpers/agent-decisions';
+import { DecisionCase, expectDecisions } from '../helpers/iam-simulation';
 import { synth, testStack } from '../helpers/test-app';
 import { AGENT_FIXTURES, promptAsset, toolAsset } from './helpers';
 
@@ -44,7 +46,8 @@ interface GeneratedAgent {
 const modelId = fc.constantFrom('anthropic.claude-sonnet-4-20250514-v1:0', 'anthropic.claude-3-5-haiku-20241022-v1:0', 'amazon.nova-pro-v1:0', 'meta.llama3-70b-instruct-v1:0');
 const model = fc.oneof(
   modelId.map((id) => BedrockModel.foundationModel(id)),
-  fc.tuple(fc.constantFrom(...Object.values(InferenceProfileGeo)), modelId).map(([geo, id]) => BedrockModel.crossRegionInferenceProfile(geo, id)),
+  // The profiles that route to the stack's Region (us-east-1): the library rejects the others.
+  fc.tuple(fc.constantFrom(InferenceProfileGeo.US, InferenceProfileGeo.GLOBAL), modelId).map(([geo, id]) => BedrockModel.crossRegionInferenceProfile(geo, id)),
 );
 const generatedAgent: fc.Arbitrary<GeneratedAgent> = fc.record({
   model,
@@ -246,17 +249,42 @@ const checks: Record<string, (b: Built, g: GeneratedAgent, type: AgentRuntimeTyp
   },
 };
 
+/**
+ * The IAM decisions of both agents (test/helpers/agent-decisions.ts), simulated over the run's
+ * template: every call each role makes at run time Allowed (its objects, its model in each routed
+ * Region, its logs, its VPC and tracing when on), the neighbours Denied; each caller may invoke its
+ * agent and not the other; trust and resource policies. Plus the generated tool statements (15).
+ */
+async function expectIamDecisions(b: Built, g: GeneratedAgent): Promise<void> {
+  const sim = simulatorFor(b.stack, b.template);
+  const cases: DecisionCase[] = [];
+  for (const type of [AgentRuntimeType.LAMBDA, AgentRuntimeType.AGENTCORE]) {
+    const other = type === AgentRuntimeType.LAMBDA ? AgentRuntimeType.AGENTCORE : AgentRuntimeType.LAMBDA;
+    const caller = b.stack.node.findChild(`Caller${type}`) as iam.Role;
+    cases.push(...agentDecisionCases(sim, b.agents[type], { callers: [caller], otherAgents: [b.agents[other]] }));
+    const role = { role: b.stack.resolve((b.agents[type].runtime.executionRole.node.defaultChild as iam.CfnRole).logicalId) as string };
+    for (const table of g.statements) {
+      for (const action of ['dynamodb:GetItem', 'dynamodb:Query']) {
+        cases.push({ principal: role, action, resource: sim.template.arn('dynamodb', `table/${table}`), expect: 'Allowed', why: 'additional tool statement' });
+      }
+    }
+  }
+  await expectDecisions(sim, cases);
+}
+
 describe('agent properties (seed 003) on both runtimes', () => {
   // One validated synth per run serves every property, for both runtimes; synthesis dominates the cost.
-  it(`properties ${Object.keys(checks).map((k) => k.split(':')[0].replace('Property ', '')).join(', ')} hold for ${RUNS.numRuns} generated agents`, () => {
+  it(`properties ${Object.keys(checks).map((k) => k.split(':')[0].replace('Property ', '')).join(', ')} and the IAM decisions hold for ${RUNS.numRuns} generated agents`, async () => {
     const counts: Record<string, number> = {};
-    fc.assert(fc.property(generatedAgent, (g) => {
+    await fc.assert(fc.asyncProperty(generatedAgent, async (g) => {
       const built = build(g);
       for (const [name, check] of Object.entries(checks)) {
         for (const type of [AgentRuntimeType.LAMBDA, AgentRuntimeType.AGENTCORE]) check(built, g, type);
         counts[name] = (counts[name] ?? 0) + 1;
       }
+      await expectIamDecisions(built, g);
+      counts.decisions = (counts.decisions ?? 0) + 1;
     }), RUNS);
-    for (const name of Object.keys(checks)) expect(counts[name]).toBeGreaterThanOrEqual(RUNS.numRuns);
+    for (const name of [...Object.keys(checks), 'decisions']) expect(counts[name]).toBeGreaterThanOrEqual(RUNS.numRuns);
   }, 120_000);
 });
