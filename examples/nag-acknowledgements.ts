@@ -14,23 +14,20 @@ export function acknowledgeAgentFindings(agent: BaseAgent): void {
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
   const arn = (service: string, resource: string) => `arn:<AWS::Partition>:${service}:${region}:${account}:${resource}`;
   const ack = (resource: string, reason: string) => ({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
-  const logGroup = `<${logicalId(agent.runtime.logGroup)}.Arn>:log-stream:*`;
-  const logStreamReason = 'Log streams get generated names at run time; writing is limited to streams of the agent\'s own log group.';
 
   if (agent.runtime instanceof LambdaAgentRuntime) {
-    Validations.of(role).acknowledge(ack(logGroup, logStreamReason));
     Validations.of(agent.runtime.agentFunction).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'The agent runs on nodejs22.x on purpose: the same bundle runs on AgentCore, whose only Node.js runtime is NODE_22.',
     });
   }
   if (agent.runtime instanceof AgentCoreAgentRuntime) {
+    const runtimeLogGroups = `log-group:/aws/bedrock-agentcore/runtimes/${agent.runtime.runtimeName}-*`;
     Validations.of(role).acknowledge(
-      ack(logGroup, logStreamReason),
-      ack(arn('logs', 'log-group:/aws/bedrock-agentcore/runtimes/*'),
-        'AgentCore writes runtime logs to a group named after the runtime id (/aws/bedrock-agentcore/runtimes/<id>-<endpoint>), known only after deployment (AgentCore documentation, execution role permissions).'),
-      ack(arn('logs', 'log-group:/aws/bedrock-agentcore/runtimes/*:log-stream:*'),
-        'Streams of the runtime log groups above, created at run time with generated names.'),
+      ack(arn('logs', runtimeLogGroups),
+        'AgentCore writes runtime logs to a group named after the runtime id (/aws/bedrock-agentcore/runtimes/<runtime name>-<generated suffix>-<endpoint>), known only after deployment; the pattern is limited to this runtime\'s name.'),
+      ack(arn('logs', `${runtimeLogGroups}:log-stream:*`),
+        'Streams of this runtime\'s log groups above, created at run time with generated names.'),
       ack(arn('bedrock-agentcore', `workload-identity-directory/default/workload-identity/${agent.runtime.runtimeName}-*`),
         'The runtime\'s workload identity is named <runtime name>-<generated suffix> by AgentCore; the pattern is limited to this runtime\'s name.'),
     );
