@@ -150,14 +150,22 @@ export class BedrockModel {
 
   /**
    * Lets `grantee` invoke the model (`bedrock:InvokeModel`, `bedrock:InvokeModelWithResponseStream`;
-   * the Converse APIs are authorized by these actions) on exactly `resourceArns`.
+   * the Converse APIs are authorized by these actions) on exactly `resourceArns`. For a profile, the
+   * foundation models may be invoked only through the profile (`bedrock:InferenceProfileArn`), not
+   * directly in the Regions it routes to.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    const actions = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+    const [first, ...rest] = this.resourceArns(scopeOf(grantee));
+    if (this.inferenceProfileId === undefined) {
+      return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [first] });
+    }
+    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [first] }).combine(iam.Grant.addToPrincipal({
       grantee,
-      actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-      resourceArns: this.resourceArns(scopeOf(grantee)),
-    });
+      actions,
+      resourceArns: rest,
+      conditions: { StringEquals: { 'bedrock:InferenceProfileArn': first } },
+    }));
   }
 }
 

@@ -216,6 +216,8 @@ export function agentDecisionCases(sim: IamSimulator, agent: BaseAgent, options:
     allow(INVOKE_MODEL, PROFILE_REGIONS[prefix].routed.map((region) => foundationModel(region, baseModel)), 'the profile routes to the model in these Regions', viaProfile);
     const notRouted = PROFILE_REGIONS[prefix].notRouted;
     if (notRouted !== undefined) deny(INVOKE_MODEL, foundationModel(notRouted, baseModel), 'a Region the profile does not route to', viaProfile);
+    deny(INVOKE_MODEL, foundationModel(PROFILE_REGIONS[prefix].routed[0], baseModel), 'the model through any other profile, e.g. one the caller made itself',
+      { 'bedrock:InferenceProfileArn': t.arn('bedrock', 'application-inference-profile/a1b2c3d4e5f6') });
     deny(INVOKE_MODEL, t.arn('bedrock', `inference-profile/${prefix === 'us' ? 'eu' : 'us'}.${baseModel}`), 'another geography\'s profile');
   }
   const otherModel = modelId.endsWith(OTHER_MODEL) ? 'amazon.nova-micro-v1:0' : OTHER_MODEL;
