@@ -4,15 +4,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /**
- * The role AgentCore assumes to run an agent, with the confused-deputy conditions AWS recommends.
+ * The role AgentCore assumes to run an agent, with the confused-deputy conditions AWS recommends:
+ * this account, and this runtime only (its ARN is `runtime/<runtime name>-<generated suffix>`), so
+ * that no other runtime or gateway in the account can run as the agent.
  */
-export function createAgentCoreExecutionRole(scope: Construct, agentName: string): iam.Role {
+export function createAgentCoreExecutionRole(scope: Construct, agentName: string, runtimeName: string): iam.Role {
   const stack = Stack.of(scope);
   return new iam.Role(scope, 'ExecutionRole', {
     assumedBy: new iam.ServicePrincipal('bedrock-agentcore.amazonaws.com', {
       conditions: {
         StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'bedrock-agentcore', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'bedrock-agentcore', resource: 'runtime', resourceName: `${runtimeName}-*` }) },
       },
     }),
     description: `Execution role of agent ${agentName} (AgentCore)`,

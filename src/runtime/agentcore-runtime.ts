@@ -82,7 +82,7 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
 
     this.runtimeName = toRuntimeName(Stack.of(this).stackName, props.agentName, this.node.path);
     this.logGroup = createAgentLogGroup(this, props);
-    this.executionRole = props.executionRole ?? createAgentCoreExecutionRole(this, props.agentName);
+    this.executionRole = props.executionRole ?? createAgentCoreExecutionRole(this, props.agentName, this.runtimeName);
     this.grantPrincipal = this.executionRole;
     for (const [key, value] of Object.entries(props.environment ?? {})) {
       this.addEnvironment(key, value);

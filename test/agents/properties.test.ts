@@ -133,7 +133,8 @@ const checks: Record<string, (b: Built, g: GeneratedAgent, type: AgentRuntimeTyp
     expect(trust[0].Principal).toEqual({ Service: type === AgentRuntimeType.LAMBDA ? 'lambda.amazonaws.com' : 'bedrock-agentcore.amazonaws.com' });
     if (type === AgentRuntimeType.AGENTCORE) {
       expect(trust[0].Condition.StringEquals['aws:SourceAccount']).toBe('123456789012');
-      expect(JSON.stringify(trust[0].Condition.ArnLike['aws:SourceArn'])).toContain(':bedrock-agentcore:us-east-1:123456789012:*');
+      const runtimeName = (b.agents[type].runtime as AgentCoreAgentRuntime).runtimeName;
+      expect(JSON.stringify(trust[0].Condition.ArnLike['aws:SourceArn'])).toContain(`:bedrock-agentcore:us-east-1:123456789012:runtime/${runtimeName}-*"`);
     }
   },
   // 5: the role may use the stack's key exactly as its runtime needs: Lambda decrypts its encrypted

@@ -261,6 +261,12 @@ export function agentDecisionCases(sim: IamSimulator, agent: BaseAgent, options:
     cases.push({ ...trust, context: agentCoreSource(t.account, rt.runtimeArn), expect: 'Allowed', why: 'AgentCore runs the runtime as the role' });
     cases.push({ ...trust, context: agentCoreSource(OTHER_ACCOUNT, rt.runtimeArn.replace(t.account, OTHER_ACCOUNT)), expect: 'Denied', why: 'a runtime of another account (confused deputy)' });
     cases.push({ ...trust, context: agentCoreSource(t.account, rt.runtimeArn.replace(`:${t.region}:`, ':eu-west-1:')), expect: 'Denied', why: 'a runtime of another Region' });
+    // A role the runtime made for itself trusts this runtime only; a shared role (e.g. the runtime
+    // foundation's) is for every runtime of the account.
+    if (agent.runtime.executionRole.node.scope === agent.runtime) {
+      cases.push({ ...trust, context: agentCoreSource(t.account, t.arn('bedrock-agentcore', 'runtime/another_agent_0badc0de-AbCdEfGhIj')), expect: 'Denied', why: 'another runtime of this account' });
+      cases.push({ ...trust, context: agentCoreSource(t.account, t.arn('bedrock-agentcore', 'gateway/gw-0123456789')), expect: 'Denied', why: 'a gateway of this account' });
+    }
     cases.push({ principal: { service: 'lambda.amazonaws.com' }, action: 'sts:AssumeRole', resource: facts.roleArn, expect: 'Denied', why: 'another service' });
 
     if (rt.codeObjectArn !== undefined) {

@@ -50,7 +50,7 @@ describe('AgentCoreAgentRuntime', () => {
           Principal: { Service: 'bedrock-agentcore.amazonaws.com' },
           Condition: {
             StringEquals: { 'aws:SourceAccount': '123456789012' },
-            ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock-agentcore:us-east-1:123456789012:*']] } },
+            ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, Match.stringLikeRegexp('^:bedrock-agentcore:us-east-1:123456789012:runtime/TestStack_invoice_extractor_[0-9a-f]{8}-\\*$')]] } },
           },
         }],
       },
