@@ -3,11 +3,14 @@ import type * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { invalidFoundationConfig } from './errors';
+import { failType, isAbsent, requireString } from './input-checks';
 import { gatewayIdParameterName } from './names';
 import { validateSsmParameterName } from './ssm-parameter-name';
 
 const GATEWAY_ARN_PATTERN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:gateway\/[a-zA-Z0-9-]{1,100}$/;
 const GATEWAY_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,99}$/;
+const GATEWAY_ARN_ALLOWED = 'arn:<partition>:bedrock-agentcore:<region>:<account>:gateway/<gateway-id>';
+const GATEWAY_ID_ALLOWED = '1-100 letters, digits and hyphens, starting with a letter or digit';
 
 /**
  * Options for binding a `FoundationGateway` to a runtime foundation.
@@ -46,6 +49,9 @@ export abstract class FoundationGateway {
    * `Gateway.fromGatewayAttributes`).
    */
   public static fromGateway(gateway: agentcore.IGateway): FoundationGateway {
+    const allowed = 'an IGateway of aws-cdk-lib/aws-bedrockagentcore (Gateway, or Gateway.fromGatewayAttributes)';
+    if (typeof gateway !== 'object' || gateway === null) failType('gateway', gateway, allowed);
+    requireString('gateway', gateway.gatewayArn, `${allowed}: its gatewayArn must be a string`);
     return new ArnGateway(gateway.gatewayArn);
   }
 
@@ -53,10 +59,11 @@ export abstract class FoundationGateway {
    * A gateway by ARN: `arn:<partition>:bedrock-agentcore:<region>:<account>:gateway/<id>`.
    */
   public static fromGatewayArn(gatewayArn: string): FoundationGateway {
+    requireString('gateway', gatewayArn, `a string: ${GATEWAY_ARN_ALLOWED}`);
     if (!Token.isUnresolved(gatewayArn) && !GATEWAY_ARN_PATTERN.test(gatewayArn)) {
       throw invalidFoundationConfig(
         'gateway',
-        `gateway ARN "${gatewayArn}" is not a gateway ARN; allowed: arn:<partition>:bedrock-agentcore:<region>:<account>:gateway/<gateway-id>`,
+        `gateway ARN "${gatewayArn}" is not a gateway ARN; allowed: ${GATEWAY_ARN_ALLOWED}`,
       );
     }
     return new ArnGateway(gatewayArn);
@@ -80,8 +87,8 @@ export abstract class FoundationGateway {
    * @default `/agentcore/{env}/gateway/gateway_id`
    */
   public static fromSsmParameter(parameterName?: string): FoundationGateway {
-    if (parameterName !== undefined) validateSsmParameterName(parameterName, 'gateway');
-    return new SsmGateway(parameterName);
+    if (!isAbsent(parameterName)) validateSsmParameterName(parameterName, 'gateway');
+    return new SsmGateway(parameterName ?? undefined);
   }
 
   /**
@@ -108,10 +115,11 @@ export abstract class FoundationGateway {
 }
 
 function validateGatewayId(gatewayId: string): void {
+  requireString('gateway', gatewayId, `a string: ${GATEWAY_ID_ALLOWED}`);
   if (!Token.isUnresolved(gatewayId) && !GATEWAY_ID_PATTERN.test(gatewayId)) {
     throw invalidFoundationConfig(
       'gateway',
-      `gateway id "${gatewayId}" is not a gateway id; allowed: 1-100 letters, digits and hyphens, starting with a letter or digit`,
+      `gateway id "${gatewayId}" is not a gateway id; allowed: ${GATEWAY_ID_ALLOWED}`,
     );
   }
 }

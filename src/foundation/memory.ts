@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { invalidFoundationConfig } from './errors';
+import { failType, isAbsent, requireString } from './input-checks';
 import { memoryPolicyParameterName } from './names';
 import { validateSsmParameterName } from './ssm-parameter-name';
 
@@ -48,6 +49,9 @@ export abstract class FoundationMemory {
    * data-plane actions on it.
    */
   public static fromMemory(memory: agentcore.IMemory): FoundationMemory {
+    const allowed = 'an IMemory of aws-cdk-lib/aws-bedrockagentcore (Memory, or Memory.fromMemoryAttributes)';
+    if (typeof memory !== 'object' || memory === null) failType('memory', memory, allowed);
+    requireString('memory', memory.memoryArn, `${allowed}: its memoryArn must be a string`);
     return new ArnMemory(memory.memoryArn);
   }
 
@@ -56,6 +60,7 @@ export abstract class FoundationMemory {
    * role gets the memory data-plane actions on it.
    */
   public static fromMemoryArn(memoryArn: string): FoundationMemory {
+    requireString('memory', memoryArn, 'a string: arn:<partition>:bedrock-agentcore:<region>:<account>:memory/<memory-id>');
     if (!Token.isUnresolved(memoryArn) && !MEMORY_ARN_PATTERN.test(memoryArn)) {
       throw invalidFoundationConfig(
         'memory',
@@ -70,6 +75,7 @@ export abstract class FoundationMemory {
    * attached to the role as it is.
    */
   public static fromPolicyArn(policyArn: string): FoundationMemory {
+    requireString('memory', policyArn, 'a string: arn:<partition>:iam::<account>:policy/<name>');
     if (!Token.isUnresolved(policyArn) && !POLICY_ARN_PATTERN.test(policyArn)) {
       throw invalidFoundationConfig(
         'memory',
@@ -89,7 +95,7 @@ export abstract class FoundationMemory {
    * @default `/agentcore/{env}/memory/iam_policy_arn`
    */
   public static fromSsmPolicyParameter(parameterName?: string): FoundationMemory {
-    if (parameterName !== undefined) validateSsmParameterName(parameterName, 'memory');
+    if (!isAbsent(parameterName)) validateSsmParameterName(parameterName, 'memory');
     return new PolicyMemory((scope, options) =>
       ssm.StringParameter.valueForStringParameter(scope, parameterName ?? memoryPolicyParameterName(options.environment)),
     );

@@ -1,4 +1,5 @@
 import { invalidFoundationConfig } from './errors';
+import { requireString } from './input-checks';
 
 /** `provider.model`: lowercase provider, a dot, then lowercase letters, digits, dots and hyphens. */
 const MODEL_ID_PREFIX_PATTERN = /^[a-z0-9-]+\.[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$/;
@@ -28,6 +29,7 @@ export class FoundationModelFamily {
    * @param modelIdPrefix `provider.model`, e.g. `meta.llama3`, `mistral.mistral`.
    */
   public static of(modelIdPrefix: string): FoundationModelFamily {
+    requireString('modelFamilies', modelIdPrefix, 'a string: a model id prefix "provider.model", e.g. "meta.llama3"');
     if (!MODEL_ID_PREFIX_PATTERN.test(modelIdPrefix)) {
       throw invalidFoundationConfig(
         'modelFamilies',
@@ -46,4 +48,11 @@ export class FoundationModelFamily {
   private constructor(modelIdPrefix: string) {
     this.modelIdPrefix = modelIdPrefix;
   }
+}
+
+/** Whether `value` is a model family (as the factories make it), also when it comes from plain JavaScript. */
+export function isModelFamily(value: unknown): value is FoundationModelFamily {
+  if (value instanceof FoundationModelFamily) return true;
+  const prefix = typeof value === 'object' && value !== null ? (value as { modelIdPrefix?: unknown }).modelIdPrefix : undefined;
+  return typeof prefix === 'string' && MODEL_ID_PREFIX_PATTERN.test(prefix);
 }

@@ -1,9 +1,20 @@
-import { Token, type RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { invalidFoundationConfig as invalid } from './errors';
 import type { FoundationGateway } from './gateway';
 import type { FoundationMemory } from './memory';
-import type { FoundationModelFamily } from './model-family';
+import {
+  describeValue,
+  failType,
+  isAbsent,
+  optionalArray,
+  optionalBindable,
+  optionalBoolean,
+  optionalString,
+  requirePlainObject,
+  requireString,
+} from './input-checks';
+import { FoundationModelFamily, isModelFamily } from './model-family';
 import {
   ENVIRONMENT_ALLOWED,
   ENVIRONMENT_PATTERN,
@@ -138,14 +149,18 @@ export interface AgentCoreRuntimeFoundationProps {
   readonly roleName?: string;
 }
 
-/** The values the foundation works with, defaults applied. */
+/** The values the foundation works with, validated, defaults applied. */
 export interface ResolvedFoundationProps {
   readonly environment: string;
   readonly agentNamespace: string;
   readonly xrayTracingEnabled: boolean;
   readonly logRetention: logs.RetentionDays;
+  readonly logGroupRemovalPolicy: RemovalPolicy;
   readonly tags: Readonly<Record<string, string>>;
   readonly trustedServices: readonly FoundationTrustedService[];
+  readonly modelFamilies: readonly FoundationModelFamily[];
+  /** The role name given, if any. */
+  readonly roleName?: string;
   readonly requireGatewayEnvironmentTag: boolean;
 }
 
@@ -155,6 +170,9 @@ export const DEFAULT_TRUSTED_SERVICES: readonly FoundationTrustedService[] = [
   FoundationTrustedService.BEDROCK,
   FoundationTrustedService.LAMBDA,
 ];
+
+/** Claude and Titan, the model families the Terraform module allows. */
+const DEFAULT_MODEL_FAMILIES: readonly FoundationModelFamily[] = [FoundationModelFamily.ANTHROPIC_CLAUDE, FoundationModelFamily.AMAZON_TITAN];
 
 /** IAM roles take 50 tags; the foundation adds `Environment`. */
 export const MAX_USER_TAGS = 49;
@@ -166,37 +184,52 @@ const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** Validates the props (throwing `InvalidRuntimeFoundationConfigError`) and applies the defaults. */
 export function resolveFoundationProps(props: AgentCoreRuntimeFoundationProps): ResolvedFoundationProps {
+  requirePlainObject('props', props, 'an AgentCoreRuntimeFoundationProps object with at least environment and agentNamespace');
   validateEnvironment(props.environment);
   validateNamespace(props.agentNamespace);
+  optionalBoolean('xrayTracingEnabled', props.xrayTracingEnabled);
+  optionalBoolean('requireGatewayEnvironmentTag', props.requireGatewayEnvironmentTag);
+  optionalBindable('gateway', props.gateway, 'a FoundationGateway, e.g. FoundationGateway.fromGatewayArn(arn)');
+  optionalBindable('memory', props.memory, 'a FoundationMemory, e.g. FoundationMemory.fromMemoryArn(arn)');
 
-  const logRetention = props.logRetention ?? logs.RetentionDays.ONE_WEEK;
   const allowedRetention = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number');
+  const retentionAllowed = `a logs.RetentionDays value (days): ${allowedRetention.join(', ')} (${logs.RetentionDays.INFINITE} = never expire)`;
+  const logRetention = props.logRetention ?? logs.RetentionDays.ONE_WEEK;
+  if (typeof logRetention !== 'number') failType('logRetention', logRetention, retentionAllowed);
   if (!allowedRetention.includes(logRetention)) {
-    throw invalid(
-      'logRetention',
-      `logRetention ${String(logRetention)} is not a CloudWatch Logs retention; allowed (days): ${allowedRetention.join(', ')} ` +
-        `(${logs.RetentionDays.INFINITE} = never expire)`,
-    );
+    throw invalid('logRetention', `logRetention ${String(logRetention)} is not a CloudWatch Logs retention; allowed: ${retentionAllowed}`);
   }
 
-  const trustedServices = props.trustedServices ?? DEFAULT_TRUSTED_SERVICES;
+  const removalPolicies = Object.values(RemovalPolicy);
+  const logGroupRemovalPolicy = props.logGroupRemovalPolicy ?? RemovalPolicy.RETAIN;
+  if (!removalPolicies.includes(logGroupRemovalPolicy)) {
+    failType('logGroupRemovalPolicy', logGroupRemovalPolicy, `a RemovalPolicy: ${removalPolicies.map((p) => JSON.stringify(p)).join(', ')}`);
+  }
+
   const knownServices = Object.values(FoundationTrustedService);
+  optionalArray('trustedServices', props.trustedServices, `an array of FoundationTrustedService (${knownServices.join(', ')})`);
+  const trustedServices = props.trustedServices ?? DEFAULT_TRUSTED_SERVICES;
   if (trustedServices.length === 0) {
     throw invalid('trustedServices', `trustedServices [] is empty; allowed: one or more of ${knownServices.join(', ')}`);
   }
   for (const service of trustedServices) {
     if (!knownServices.includes(service)) {
-      throw invalid('trustedServices', `trustedServices entry "${String(service)}" is unknown; allowed: ${knownServices.join(', ')}`);
+      throw invalid('trustedServices', `trustedServices entry ${describeValue(service)} is unknown; allowed: ${knownServices.join(', ')}`);
     }
   }
-  if (props.modelFamilies !== undefined && props.modelFamilies.length === 0) {
-    throw invalid(
-      'modelFamilies',
-      'modelFamilies [] is empty; allowed: one or more FoundationModelFamily (omit the prop for Claude and Titan)',
-    );
+
+  const modelFamiliesAllowed = 'one or more FoundationModelFamily, e.g. [FoundationModelFamily.ANTHROPIC_CLAUDE] (omit the prop for Claude and Titan)';
+  optionalArray('modelFamilies', props.modelFamilies, `an array: ${modelFamiliesAllowed}`);
+  const modelFamilies = props.modelFamilies ?? DEFAULT_MODEL_FAMILIES;
+  if (modelFamilies.length === 0) throw invalid('modelFamilies', `modelFamilies [] is empty; allowed: ${modelFamiliesAllowed}`);
+  for (const family of modelFamilies) {
+    if (!isModelFamily(family)) {
+      throw invalid('modelFamilies', `modelFamilies entry ${describeValue(family)} is not a FoundationModelFamily; allowed: ${modelFamiliesAllowed}`);
+    }
   }
 
-  if (props.roleName !== undefined && !Token.isUnresolved(props.roleName) && !ROLE_NAME_PATTERN.test(props.roleName)) {
+  optionalString('roleName', props.roleName, 'a string: an IAM role name, or PhysicalName.GENERATE_IF_NEEDED');
+  if (!isAbsent(props.roleName) && !Token.isUnresolved(props.roleName) && !ROLE_NAME_PATTERN.test(props.roleName)) {
     throw invalid(
       'roleName',
       `roleName "${props.roleName}" is not an IAM role name; allowed: 1-64 characters of letters, digits and +=,.@_-`,
@@ -204,6 +237,7 @@ export function resolveFoundationProps(props: AgentCoreRuntimeFoundationProps): 
   }
 
   const tags = props.tags ?? {};
+  requirePlainObject('tags', tags, 'an object of tag keys to string values, e.g. { Team: "platform" }');
   validateTags(tags, props.environment);
 
   return {
@@ -211,14 +245,18 @@ export function resolveFoundationProps(props: AgentCoreRuntimeFoundationProps): 
     agentNamespace: props.agentNamespace,
     xrayTracingEnabled: props.xrayTracingEnabled ?? true,
     logRetention,
+    logGroupRemovalPolicy,
     tags,
     trustedServices: [...new Set(trustedServices)],
+    modelFamilies,
+    roleName: props.roleName ?? undefined,
     requireGatewayEnvironmentTag: props.requireGatewayEnvironmentTag ?? true,
   };
 }
 
 /** Throws unless `environment` is a valid environment name. */
 export function validateEnvironment(environment: string): void {
+  requireString('environment', environment, `a string: ${ENVIRONMENT_ALLOWED}`);
   if (Token.isUnresolved(environment)) {
     throw invalid('environment', `environment must be a literal string, not a token (${environment}); it names SSM parameters and resources; allowed: ${ENVIRONMENT_ALLOWED}`);
   }
@@ -228,6 +266,7 @@ export function validateEnvironment(environment: string): void {
 }
 
 function validateNamespace(agentNamespace: string): void {
+  requireString('agentNamespace', agentNamespace, `a string: ${NAMESPACE_ALLOWED}`);
   if (Token.isUnresolved(agentNamespace)) {
     throw invalid('agentNamespace', `agentNamespace must be a literal string, not a token (${agentNamespace}); allowed: ${NAMESPACE_ALLOWED}`);
   }
@@ -253,7 +292,7 @@ function validateTags(tags: Readonly<Record<string, string>>, environment: strin
       );
     }
     if (typeof value !== 'string') {
-      throw invalid('tags', `tags value of "${key}" is ${typeof value}; allowed: a string`);
+      throw invalid('tags', `tags value of "${key}" is ${describeValue(value)}; allowed: a string`);
     }
     if (Token.isUnresolved(value)) continue;
     if (value.length > TAG_VALUE_MAX_LENGTH || !TAG_CHARACTERS.test(value)) {

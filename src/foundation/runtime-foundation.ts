@@ -1,10 +1,9 @@
-import { ArnFormat, CfnOutput, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Names, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { FoundationGateway } from './gateway';
-import { FoundationModelFamily } from './model-family';
 import { defaultRoleName, logGroupName as foundationLogGroupName, runtimeParameterName } from './names';
 import {
   ENVIRONMENT_TAG_KEY,
@@ -147,7 +146,7 @@ export class AgentCoreRuntimeFoundation extends Construct {
       // A physical name: it is part of the SSM contract and must sit under /aws/vendedlogs/ (see names.ts).
       logGroupName: this.logGroupName,
       retention: resolved.logRetention,
-      removalPolicy: props.logGroupRemovalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: resolved.logGroupRemovalPolicy,
     });
     this.logGroupArn = stack.formatArn({
       service: 'logs',
@@ -158,11 +157,11 @@ export class AgentCoreRuntimeFoundation extends Construct {
 
     // Without a gateway: every gateway tagged with the environment, as the Terraform module grants.
     const gateway = (props.gateway ?? FoundationGateway.withEnvironmentTag()).bind(this, { environment });
-    const memory = props.memory?.bind(this, { environment });
+    const memory = props.memory?.bind(this, { environment }) ?? undefined;
 
     const permissions = new iam.PolicyDocument({
       statements: [
-        modelInvocationStatement(stack, props.modelFamilies ?? [FoundationModelFamily.ANTHROPIC_CLAUDE, FoundationModelFamily.AMAZON_TITAN]),
+        modelInvocationStatement(stack, resolved.modelFamilies),
         ...(gateway.gatewayArns.length > 0 ? [gatewayStatement(gateway, environment, resolved.requireGatewayEnvironmentTag)] : []),
         lambdaToolStatement(stack, agentNamespace),
         ...ecrPullStatements(stack),
@@ -176,7 +175,7 @@ export class AgentCoreRuntimeFoundation extends Construct {
     });
 
     const role = new iam.Role(this, 'ExecutionRole', {
-      roleName: props.roleName ?? defaultRoleName({ environment, agentNamespace, ...stackNaming(stack) }),
+      roleName: resolved.roleName ?? defaultRoleName({ environment, agentNamespace, ...stackNaming(stack) }),
       description: `Execution role of AgentCore agents in ${environment} (${agentNamespace})`,
       assumedBy: trustPrincipal(stack, resolved.trustedServices),
       // One inline policy: the foundation's statements live and change with the role. Agents

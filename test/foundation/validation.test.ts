@@ -188,3 +188,65 @@ describe('gateway and memory references', () => {
     expect(() => FoundationMemory.fromPolicyArn(token)).not.toThrow();
   });
 });
+
+/** A value of the wrong type, as plain JavaScript (or another jsii language at run time) passes it. */
+function untyped<T>(value: unknown): T {
+  return value as T;
+}
+
+describe('inputs of the wrong type (plain JavaScript, other jsii languages at run time)', () => {
+  const cases: Array<[string, () => unknown, string, string]> = [
+    ['props missing', () => new AgentCoreRuntimeFoundation(testStack(), 'Foundation', untyped(undefined)), 'props', 'undefined'],
+    ['props a string', () => new AgentCoreRuntimeFoundation(testStack(), 'Foundation', untyped('dev')), 'props', '"dev"'],
+    ['environment missing', () => construct({ environment: untyped(undefined) }), 'environment', 'undefined'],
+    ['environment a number', () => construct({ environment: untyped(42) }), 'environment', '42'],
+    ['agentNamespace missing', () => construct({ agentNamespace: untyped(undefined) }), 'agentNamespace', 'undefined'],
+    ['agentNamespace an array', () => construct({ agentNamespace: untyped(['myorg']) }), 'agentNamespace', 'array'],
+    ['xrayTracingEnabled a string', () => construct({ xrayTracingEnabled: untyped('false') }), 'xrayTracingEnabled', '"false"'],
+    ['logRetention a string', () => construct({ logRetention: untyped('7') }), 'logRetention', '"7"'],
+    ['logGroupRemovalPolicy unknown', () => construct({ logGroupRemovalPolicy: untyped('delete') }), 'logGroupRemovalPolicy', '"delete"'],
+    ['tags a string', () => construct({ tags: untyped('Team=platform') }), 'tags', '"Team=platform"'],
+    ['tags an array', () => construct({ tags: untyped(['Team']) }), 'tags', 'array'],
+    ['a tag value a number', () => construct({ tags: untyped({ Team: 5 }) }), 'tags', '5'],
+    ['gateway an ARN string', () => construct({ gateway: untyped('arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/g') }), 'gateway', 'gateway/g'],
+    ['gateway a factory not called', () => construct({ gateway: untyped(FoundationGateway.withEnvironmentTag) }), 'gateway', 'function'],
+    ['gateway a plain object', () => construct({ gateway: untyped({ gatewayArn: 'x' }) }), 'gateway', 'object'],
+    ['memory an ARN string', () => construct({ memory: untyped('arn:aws:bedrock-agentcore:us-east-1:123456789012:memory/m') }), 'memory', 'memory/m'],
+    ['trustedServices a string', () => construct({ trustedServices: untyped('BEDROCK') }), 'trustedServices', '"BEDROCK"'],
+    ['modelFamilies a string', () => construct({ modelFamilies: untyped('anthropic.claude') }), 'modelFamilies', '"anthropic.claude"'],
+    ['modelFamilies of strings', () => construct({ modelFamilies: untyped(['anthropic.claude']) }), 'modelFamilies', '"anthropic.claude"'],
+    ['roleName a number', () => construct({ roleName: untyped(42) }), 'roleName', '42'],
+    ['requireGatewayEnvironmentTag a string', () => construct({ requireGatewayEnvironmentTag: untyped('yes') }), 'requireGatewayEnvironmentTag', '"yes"'],
+    ['fromGateway(undefined)', () => FoundationGateway.fromGateway(untyped(undefined)), 'gateway', 'undefined'],
+    ['fromGateway without an ARN', () => FoundationGateway.fromGateway(untyped({ gatewayId: 'g' })), 'gateway', 'undefined'],
+    ['fromGatewayArn(undefined)', () => FoundationGateway.fromGatewayArn(untyped(undefined)), 'gateway', 'undefined'],
+    ['fromGatewayId(undefined)', () => FoundationGateway.fromGatewayId(untyped(undefined)), 'gateway', 'undefined'],
+    ['fromSsmParameter(42)', () => FoundationGateway.fromSsmParameter(untyped(42)), 'gateway', '42'],
+    ['fromMemory(undefined)', () => FoundationMemory.fromMemory(untyped(undefined)), 'memory', 'undefined'],
+    ['fromMemoryArn(42)', () => FoundationMemory.fromMemoryArn(untyped(42)), 'memory', '42'],
+    ['fromPolicyArn(undefined)', () => FoundationMemory.fromPolicyArn(untyped(undefined)), 'memory', 'undefined'],
+    ['fromSsmPolicyParameter(42)', () => FoundationMemory.fromSsmPolicyParameter(untyped(42)), 'memory', '42'],
+    ['FoundationModelFamily.of(undefined)', () => FoundationModelFamily.of(untyped(undefined)), 'modelFamilies', 'undefined'],
+    ['parameterNamesFor(undefined)', () => AgentCoreRuntimeFoundation.parameterNamesFor(untyped(undefined)), 'environment', 'undefined'],
+  ];
+
+  it.each(cases)('%s: a typed error naming the field, the value and what is allowed', (_, fn, field, value) => {
+    expectInvalid(fn, field, value);
+  });
+
+  it('treats null like an omitted optional prop', () => {
+    const nulls = {
+      xrayTracingEnabled: null,
+      logRetention: null,
+      logGroupRemovalPolicy: null,
+      tags: null,
+      gateway: null,
+      requireGatewayEnvironmentTag: null,
+      memory: null,
+      trustedServices: null,
+      modelFamilies: null,
+      roleName: null,
+    };
+    expect(() => construct(untyped(nulls))).not.toThrow();
+  });
+});
