@@ -16,7 +16,7 @@ export interface RuntimeFoundationStackProps extends StackProps {
 }
 
 /**
- * The runtime foundation of one environment, as the seed's Terraform example:
+ * The runtime foundation of one environment, as in the "Runtime Module" Terraform example:
  * namespace `myorg/customer-support`, X-Ray on, 30 days of logs, a `Team` tag. It also wires the
  * gateway and memory that the gateway and memory modules publish in SSM.
  */
@@ -33,7 +33,7 @@ export class RuntimeFoundationStack extends Stack {
       logRetention: logs.RetentionDays.ONE_MONTH,
       tags: { Team: 'platform' },
       // Gateway id from /agentcore/{env}/gateway/gateway_id, resolved at deploy time.
-      // Remove if the environment has no gateway.
+      // Without it: the gateways tagged Environment={env}; FoundationGateway.none() for no gateway access.
       gateway: FoundationGateway.fromSsmParameter(),
       // Managed policy ARN from /agentcore/{env}/memory/iam_policy_arn, attached to the role.
       // Remove if the environment has no memory.
@@ -82,7 +82,7 @@ function acknowledgeWildcards(stack: Stack, foundation: AgentCoreRuntimeFoundati
     ),
     ack(
       arn('ecr', 'repository/bedrock-agentcore-*'),
-      'Agent images live in per-agent ECR repositories named bedrock-agentcore-* (the seed module\'s contract), ' +
+      'Agent images live in per-agent ECR repositories named bedrock-agentcore-* (the naming contract of the Terraform module), ' +
         'created after the foundation; pull actions only.',
     ),
     ack(

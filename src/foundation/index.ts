@@ -1,4 +1,4 @@
-// The runtime foundation's public API (seed 000's "Runtime Module"), exported explicitly.
+// The runtime foundation's public API (the CDK counterpart of the "Runtime Module" Terraform module), exported explicitly.
 export { AgentCoreRuntimeFoundation, type RuntimeFoundationParameterNames } from './runtime-foundation';
 export type { AgentCoreRuntimeFoundationProps } from './runtime-foundation-props';
 export { FoundationTrustedService } from './trusted-service';

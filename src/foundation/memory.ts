@@ -87,7 +87,7 @@ export abstract class FoundationMemory {
 
   /**
    * The managed policy whose ARN is stored in an SSM String parameter, resolved at deploy time
-   * and attached to the role: what the seed asks users to do by hand with
+   * and attached to the role: what the Terraform module asks users to do by hand with
    * `/agentcore/{env}/memory/iam_policy_arn`. The stack gets a CloudFormation parameter of type
    * `AWS::SSM::Parameter::Value<String>`, so the SSM parameter must exist at deploy time.
    *

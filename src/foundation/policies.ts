@@ -171,7 +171,7 @@ function logStreamsArn(stack: Stack, logGroupName: string): string {
 }
 
 /**
- * Writing logs: to the foundation's log group (replacing the seed's AWSLambdaBasicExecutionRole,
+ * Writing logs: to the foundation's log group (replacing the Terraform module's AWSLambdaBasicExecutionRole,
  * which allows every log group of the account) and to AgentCore's own runtime log groups.
  */
 export function logStatements(stack: Stack, foundationLogGroupName: string): iam.PolicyStatement[] {

@@ -107,7 +107,7 @@ export class AgentCoreRuntimeFoundation extends Construct {
 
   /**
    * The log group's ARN, `arn:<partition>:logs:<region>:<account>:log-group:<name>`, without the
-   * `:*` suffix of CloudFormation's `Arn` attribute (as the seed's output).
+   * `:*` suffix of CloudFormation's `Arn` attribute (as the Terraform module's output).
    */
   public readonly logGroupArn: string;
 

@@ -162,7 +162,7 @@ describe('AgentCoreRuntimeFoundation with defaults', () => {
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: partitionArn(`${logsArn}/aws/bedrock-agentcore/runtimes/*:log-stream:*`),
     });
-    // No AWSLambdaBasicExecutionRole (logs on every group of the account) as in the seed.
+    // No AWSLambdaBasicExecutionRole (logs on every group of the account) as in the Terraform module.
     expect(JSON.stringify(s.template.toJSON())).not.toContain('AWSLambdaBasicExecutionRole');
   });
 
@@ -502,7 +502,7 @@ describe('gateway', () => {
     );
   });
 
-  it('resolves the seed parameter /agentcore/{env}/gateway/gateway_id at deploy time', () => {
+  it('resolves the gateway module's parameter /agentcore/{env}/gateway/gateway_id at deploy time', () => {
     const { template } = synthFoundation({ gateway: FoundationGateway.fromSsmParameter() });
     const parameters = Object.entries(template.toJSON().Parameters as Record<string, { Type: string; Default: string }>).filter(
       ([, p]) => p.Default === '/agentcore/dev/gateway/gateway_id',
