@@ -502,7 +502,7 @@ describe('gateway', () => {
     );
   });
 
-  it('resolves the gateway module's parameter /agentcore/{env}/gateway/gateway_id at deploy time', () => {
+  it('resolves the gateway module parameter /agentcore/{env}/gateway/gateway_id at deploy time', () => {
     const { template } = synthFoundation({ gateway: FoundationGateway.fromSsmParameter() });
     const parameters = Object.entries(template.toJSON().Parameters as Record<string, { Type: string; Default: string }>).filter(
       ([, p]) => p.Default === '/agentcore/dev/gateway/gateway_id',
