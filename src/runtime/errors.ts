@@ -111,6 +111,14 @@ export class AgentRuntimeErrors {
     return x instanceof RuntimeInvocationError;
   }
 
+  /**
+   * Whether `x` is an `InvalidRuntimeFoundationConfigError` (a runtime foundation configured wrongly).
+   * By name: that class lives with the foundation, which depends on this module, not the reverse.
+   */
+  public static isInvalidRuntimeFoundationConfigError(x: unknown): boolean {
+    return x instanceof InvalidRuntimeConfigError && x.name === 'InvalidRuntimeFoundationConfigError';
+  }
+
   /** Whether `x` is an `InvalidBedrockModelError`. */
   public static isInvalidBedrockModelError(x: unknown): boolean {
     return x instanceof InvalidBedrockModelError;

@@ -10,7 +10,7 @@ import {
   InvalidRuntimeFoundationConfigError,
   type AgentCoreRuntimeFoundationProps,
 } from '../../src/foundation';
-import { InvalidRuntimeConfigError } from '../../src/runtime/errors';
+import { AgentRuntimeErrors, InvalidRuntimeConfigError } from '../../src/runtime/errors';
 import { AgentRuntimeType } from '../../src/runtime/runtime-type';
 import { testStack } from '../helpers/test-app';
 import { BASE_PROPS } from './fixtures';
@@ -31,6 +31,7 @@ function expectInvalid(fn: () => unknown, field: string, value: string): Invalid
   expect(error).toBeInstanceOf(InvalidRuntimeConfigError);
   const invalid = error as InvalidRuntimeFoundationConfigError;
   expect(invalid.name).toBe('InvalidRuntimeFoundationConfigError');
+  expect(AgentRuntimeErrors.isInvalidRuntimeFoundationConfigError(error)).toBe(true);
   expect(invalid.field).toBe(field);
   expect(invalid.runtimeType).toBe(AgentRuntimeType.AGENTCORE);
   expect(invalid.message).toMatch(/^Invalid runtime foundation configuration: /);

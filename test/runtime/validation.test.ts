@@ -88,3 +88,9 @@ describe('invalid runtime configurations throw InvalidRuntimeConfigError at cons
     expect(() => runtime.addEnvironment('has space', 'x')).toThrow(InvalidRuntimeConfigError);
   });
 });
+
+it('AgentRuntimeErrors tells a runtime foundation error from a runtime configuration error', () => {
+  const runtimeError = new InvalidRuntimeConfigError(AgentRuntimeType.LAMBDA, 'x', 'agentName');
+  expect(AgentRuntimeErrors.isInvalidRuntimeFoundationConfigError(runtimeError)).toBe(false);
+  expect(AgentRuntimeErrors.isInvalidRuntimeFoundationConfigError(new Error('InvalidRuntimeFoundationConfigError'))).toBe(false);
+});
