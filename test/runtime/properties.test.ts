@@ -18,6 +18,8 @@ import { testStack } from '../helpers/test-app';
 import { nodeAgentCode } from './fixtures';
 
 const RUNS = { numRuns: 100 };
+/** Rejections stop before synthesis (milliseconds each): enough runs to reach every branch near its bounds. */
+const INVALID_RUNS = { numRuns: 500 };
 const LAMBDA = AgentRuntimeType.LAMBDA;
 const AGENTCORE = AgentRuntimeType.AGENTCORE;
 const FUNCTION = 'AWS::Lambda::Function';
@@ -83,13 +85,23 @@ const without = <T extends object>(config: T, ...keys: string[]): T =>
   Object.fromEntries(Object.entries(config).filter(([key]) => !keys.includes(key))) as T;
 
 const nonWholeSeconds = (maxSeconds: number) => fc.integer({ min: 1001, max: maxSeconds * 1000 - 1 }).filter((ms) => ms % 1000 !== 0).map((ms) => Duration.millis(ms));
-const memoryOutOfRange = fc.oneof(fc.integer({ min: -10_000, max: 127 }), fc.integer({ min: 10_241, max: 1_000_000 }), fc.constantFrom(128.5, 1024.25));
+/**
+ * Integers outside [min, max] (and not below `floor`): mostly just outside, where a range widened
+ * by a wrong implementation shows (128 → 64 MiB is missed by values drawn from -10,000..127), some far.
+ */
+const outside = (min: number, max: number, floor = -1_000_000) => fc.oneof(
+  { arbitrary: fc.integer({ min: Math.max(floor, min - 64), max: min - 1 }), weight: 3 },
+  { arbitrary: fc.integer({ min: max + 1, max: max + 64 }), weight: 3 },
+  { arbitrary: fc.integer({ min: floor, max: min - 1 }), weight: 1 },
+  { arbitrary: fc.integer({ min: max + 1, max: max * 100 }), weight: 1 },
+);
+const memoryOutOfRange = fc.oneof(outside(128, 10240), fc.constantFrom(128.5, 1024.25));
 
 const lambdaInvalid: fc.Arbitrary<Invalid> = fc.tuple(lambdaConfig, fc.oneof(
-  fc.oneof(seconds(901, 1_000_000), fc.constant(Duration.seconds(0)), nonWholeSeconds(900))
+  fc.oneof(outside(1, 900, 0).map((s) => Duration.seconds(s)), nonWholeSeconds(900))
     .map((timeout) => ({ patch: { timeout }, field: 'runtime.config.timeout' })),
   memoryOutOfRange.map((memorySize) => ({ patch: { memorySize }, field: 'runtime.config.memorySize' })),
-  fc.oneof(fc.integer({ min: 1, max: 511 }), fc.integer({ min: 10_241, max: 100_000 }))
+  outside(512, 10240, 1)
     .map((m) => ({ patch: { ephemeralStorageSize: Size.mebibytes(m) }, field: 'runtime.config.ephemeralStorageSize' })),
   // A setting of the other runtime, with a value that would be valid there.
   fc.constantFrom<[string, unknown]>(
@@ -105,10 +117,10 @@ const lambdaInvalid: fc.Arbitrary<Invalid> = fc.tuple(lambdaConfig, fc.oneof(
 )).map(([config, { patch, field }]) => ({ runtime: { type: LAMBDA, config: { ...config, ...patch } }, field }));
 
 const agentCoreInvalid: fc.Arbitrary<Invalid> = fc.tuple(agentCoreConfig, fc.oneof(
-  fc.oneof(seconds(0, 59), seconds(SERVICE_MAX_LIFETIME + 1, 1_000_000), nonWholeSeconds(SERVICE_MAX_LIFETIME))
+  fc.oneof(outside(60, SERVICE_MAX_LIFETIME, 0).map((s) => Duration.seconds(s)), nonWholeSeconds(SERVICE_MAX_LIFETIME))
     // Without an idle timeout, so that only the timeout is wrong.
     .map((timeout) => ({ patch: { timeout }, drop: ['idleSessionTimeout'], field: 'runtime.config.timeout' })),
-  fc.oneof(seconds(0, 59), seconds(SERVICE_MAX_LIFETIME + 1, 1_000_000))
+  outside(60, SERVICE_MAX_LIFETIME, 0).map((s) => Duration.seconds(s))
     .map((idleSessionTimeout) => ({ patch: { idleSessionTimeout }, drop: [], field: 'runtime.config.idleSessionTimeout' })),
   // Each valid alone, the idle timeout longer than the lifetime.
   fc.integer({ min: 60, max: SERVICE_MAX_LIFETIME - 1 }).chain((timeout) => fc.integer({ min: timeout + 1, max: SERVICE_MAX_LIFETIME })
@@ -280,13 +292,13 @@ describe('runtime properties (seed 003)', () => {
   it('Property 1, converse: a configuration with one value out of range, or a setting of the other runtime, is rejected naming that field', () => {
     fc.assert(fc.property(fc.oneof(lambdaInvalid, agentCoreInvalid), ({ runtime, field }) => {
       expectRejected(runtime, field);
-    }), RUNS);
+    }), INVALID_RUNS);
   });
 
   it('Property 3: a runtime type other than LAMBDA and AGENTCORE is rejected naming runtime.type and the value', () => {
     fc.assert(fc.property(unknownType, (type) => {
       expectRejected({ type: type as AgentRuntimeType }, 'runtime.type', type);
-    }), RUNS);
+    }), INVALID_RUNS);
   });
 });
 
