@@ -297,8 +297,3 @@ describe('DESIGN.md, "The product": the one-prop choice of runtime', () => {
     });
   }
 });
-
-describe('seed 003 snippets whose API is not in the library yet', () => {
-  it.todo('"Future Enhancements": new InteractiveAgent(this, \'ChatAgent\', { agentName, runtime: { type: AGENTCORE }, agentDefinition })');
-  it.todo('"Step Functions Integration", CDK Implementation: agent.createStepFunctionsTask(scope, id, { payload, resultPath }) on both runtimes (DESIGN.md decision 5: a relay Lambda, not the seed\'s HTTP Task)');
-});
