@@ -76,25 +76,6 @@ export function parseBooleanFlag(env: Env, name: string): boolean {
   throw new AgentConfigError(name, `must be true, True, 1, false, False, 0 or empty, got ${JSON.stringify(raw)}`);
 }
 
-function parseTools(raw: string | undefined): ToolLocation[] {
-  if (raw === undefined || raw.trim() === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new AgentConfigError('TOOLS_CONFIG', `is not valid JSON (${(error as Error).message})`);
-  }
-  const result = z.array(toolLocationSchema).safeParse(parsed);
-  if (!result.success) {
-    const where = result.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ');
-    throw new AgentConfigError(
-      'TOOLS_CONFIG',
-      `must be a JSON list of {bucketName, key, isFile, isZipArchive}: ${where}`,
-    );
-  }
-  return result.data;
-}
-
 const documentSourceSchema = z
   .object({
     bucketName: z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string'),
@@ -105,20 +86,22 @@ const documentSourceSchema = z
   })
   .strict();
 
-function parseDocumentSources(raw: string | undefined): DocumentSource[] {
+/** A variable holding a JSON list whose items `schema` validates; unset or empty is an empty list. */
+function parseJsonList<T>(env: Env, name: string, schema: z.ZodType<T>, shape: string): T[] {
+  const raw = env[name];
   if (raw === undefined || raw.trim() === '') return [];
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch (error) {
-    throw new AgentConfigError('DOCUMENT_SOURCES', `is not valid JSON (${(error as Error).message})`);
+    throw new AgentConfigError(name, `is not valid JSON (${(error as Error).message})`);
   }
-  const result = z.array(documentSourceSchema).safeParse(parsed);
+  const result = z.array(schema).safeParse(parsed);
   if (!result.success) {
     const where = result.error.issues
       .map((i) => `[${i.path.join('.')}] ${i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message}`)
       .join('; ');
-    throw new AgentConfigError('DOCUMENT_SOURCES', `must be a JSON array of {"bucketName": string, "prefix": string}: ${where}`);
+    throw new AgentConfigError(name, `must be a JSON list of ${shape}: ${where}`);
   }
   return result.data;
 }
@@ -156,7 +139,7 @@ export function readConfig(env: Env): AgentConfig {
       bucket: required(env, 'SYSTEM_PROMPT_S3_BUCKET_NAME'),
       key: required(env, 'SYSTEM_PROMPT_S3_KEY'),
     },
-    tools: parseTools(env.TOOLS_CONFIG),
+    tools: parseJsonList(env, 'TOOLS_CONFIG', toolLocationSchema, '{bucketName, key, isFile, isZipArchive}'),
     modelId: required(env, 'MODEL_ID').trim(),
     invokeType: 'batch',
     prompt: prompt === undefined || prompt.trim() === '' ? DEFAULT_PROMPT : prompt,
@@ -164,7 +147,7 @@ export function readConfig(env: Env): AgentConfig {
     observabilityEnabled: parseBooleanFlag(env, 'AGENT_OBSERVABILITY_ENABLED'),
     modelMaxAttempts: parseIntegerVariable(env, 'MODEL_MAX_ATTEMPTS', DEFAULT_MODEL_MAX_ATTEMPTS, 1, 20),
     logLevel,
-    documentSources: parseDocumentSources(env.DOCUMENT_SOURCES),
+    documentSources: parseJsonList(env, 'DOCUMENT_SOURCES', documentSourceSchema, '{"bucketName": string, "prefix": string}'),
     // At least 100 ms: a value in seconds ("30") is refused rather than taken as 30 ms.
     s3ReadTimeoutMs: parseIntegerVariable(env, 'S3_READ_TIMEOUT_MS', DEFAULT_S3_READ_TIMEOUT_MS, 100, 900_000),
   };

@@ -81,7 +81,7 @@ describe('readConfig', () => {
     ['MODEL_MAX_ATTEMPTS', { MODEL_MAX_ATTEMPTS: '0' }, 'from 1 to 20'],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'got "loud"'],
     ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '[{"bucketName":' }, 'is not valid JSON'],
-    ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '{"bucketName":"b","prefix":""}' }, 'must be a JSON array of {"bucketName": string, "prefix": string}'],
+    ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '{"bucketName":"b","prefix":""}' }, 'must be a JSON list of {"bucketName": string, "prefix": string}'],
     ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '[{"bucketName":"b"}]' }, '[0.prefix] must be a string'],
     ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '[{"bucketName":"","prefix":""}]' }, '[0.bucketName] must be a non-empty string'],
     ['DOCUMENT_SOURCES', { DOCUMENT_SOURCES: '[{"bucket":"b","prefix":""}]' }, 'unknown field(s) bucket'],
