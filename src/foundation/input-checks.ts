@@ -2,31 +2,10 @@
 // JavaScript and the other jsii languages at run time do not, so without these a wrong type
 // surfaces as a TypeError deep inside the constructor, or is accepted and synthesizes nonsense
 // (`"false"` as true, `undefined` as an environment called "undefined").
-import { Token } from 'aws-cdk-lib';
 import { invalidFoundationConfig } from './errors';
+import { describeValue } from '../runtime/input-checks';
 
-/** A short rendering of a value for an error message: `undefined`, `number 42`, `"text"`, `an array [...]`. */
-export function describeValue(value: unknown): string {
-  if (value === undefined || value === null) return String(value);
-  if (typeof value === 'string') {
-    if (Token.isUnresolved(value)) return `a token (${value})`;
-    return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}...` : value);
-  }
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
-  if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
-  if (Array.isArray(value)) return `an array ${preview(value)}`;
-  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : `an object ${preview(value)}`;
-}
-
-function preview(value: object): string {
-  try {
-    const json = JSON.stringify(value) ?? '';
-    return json.length > 100 ? `${json.slice(0, 100)}...` : json;
-  } catch {
-    return '(not serializable)';
-  }
-}
+export { describeValue };
 
 /** Throws the foundation's typed error: `{field} is {value}; allowed: {allowed}`. */
 export function failType(field: string, value: unknown, allowed: string): never {

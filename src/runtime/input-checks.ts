@@ -9,16 +9,27 @@ import { AgentRuntimeType } from './runtime-type';
  * the value given and what is allowed.
  */
 
-/** A short, safe rendering of a value for an error message. */
+/** A short rendering of a value for an error message: `undefined`, `number 42`, `"text"`, `an array [...]`. */
 export function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return Token.isUnresolved(value) ? 'a token' : `'${value.length > 60 ? `${value.slice(0, 60)}...` : value}'`;
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'function') return 'a function';
-  const name = (value as object).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === 'string') {
+    if (Token.isUnresolved(value)) return `a token (${value})`;
+    return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}...` : value);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
+  if (Array.isArray(value)) return `an array ${preview(value)}`;
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : `an object ${preview(value)}`;
+}
+
+function preview(value: object): string {
+  try {
+    const json = JSON.stringify(value) ?? '';
+    return json.length > 100 ? `${json.slice(0, 100)}...` : json;
+  } catch {
+    return '(not serializable)';
+  }
 }
 
 function fail(type: AgentRuntimeType, field: string, value: unknown, allowed: string): never {

@@ -42,8 +42,8 @@ describe.each(RUNTIME_TYPES)('documentSources on %s', (type) => {
     const stack = testStack();
     const bucket = new s3.Bucket(stack, 'Docs');
     const cases: Array<[unknown, RegExp]> = [
-      ['s3://docs/incoming/', /documentSources\[0\] is 's3:\/\/docs\/incoming\/'; allowed: DocumentSource.fromBucket/],
-      [DocumentSource.fromBucket(bucket, '/incoming/'), /documentSources\[0\]\.prefix is '\/incoming\/'; allowed: a key prefix without a leading '\/'/],
+      ['s3://docs/incoming/', /documentSources\[0\] is "s3:\/\/docs\/incoming\/"; allowed: DocumentSource.fromBucket/],
+      [DocumentSource.fromBucket(bucket, '/incoming/'), /documentSources\[0\]\.prefix is "\/incoming\/"; allowed: a key prefix without a leading '\/'/],
     ];
     cases.forEach(([source, message], i) => {
       let error: unknown;
