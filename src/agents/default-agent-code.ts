@@ -16,5 +16,6 @@ export function defaultAgentCode(): AgentCode {
     path.join(DEFAULT_AGENT_ASSETS, 'lambda'),
     path.join(DEFAULT_AGENT_ASSETS, 'agentcore'),
     { lambdaHandler: 'index.handler', agentCoreEntrypoint: 'index.js' },
+    true,
   );
 }

@@ -4,7 +4,7 @@ import { AssetHashType, DockerImage, ILocalBundling } from 'aws-cdk-lib';
 import { AgentCoreRuntime } from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { AgentCode, AgentCodeLanguage, AgentCoreCodeConfig, DirectoryAgentCode, LambdaCodeConfig } from '../runtime/agent-code';
+import { AgentCode, AgentCodeLanguage, AgentCodeRunInfo, AgentCoreCodeConfig, DirectoryAgentCode, LambdaCodeConfig } from '../runtime/agent-code';
 import { InvalidRuntimeConfigError } from '../runtime/errors';
 import { AgentRuntimeType } from '../runtime/runtime-type';
 
@@ -43,6 +43,11 @@ export class LayeredAgentCode extends AgentCode {
 
   public bindForLambda(scope: Construct): LambdaCodeConfig {
     return this.inner.bindForLambda(scope);
+  }
+
+  /** @internal */
+  public _runInfo(): AgentCodeRunInfo {
+    return this.inner._runInfo();
   }
 
   public bindForAgentCore(scope: Construct): AgentCoreCodeConfig {

@@ -124,6 +124,25 @@ export interface AgentCoreCodeConfig {
 }
 
 /**
+ * What a local run of the code needs to know beyond the template: recorded as construct metadata
+ * for the command-line tool.
+ */
+export interface AgentCodeRunInfo {
+  /** Files (run with node or python3) or a container image. */
+  readonly kind: 'files' | 'image';
+  /** NODEJS or PYTHON, for files. */
+  readonly language?: string;
+  /** The Lambda handler (`file.function`), for files. */
+  readonly lambdaHandler?: string;
+  /** The file AgentCore starts, for files. */
+  readonly agentCoreEntrypoint?: string;
+  /** Whether both runtimes' entrypoints are in the same files, so either contract runs from one package. */
+  readonly sameFiles: boolean;
+  /** Whether this is the library's default agent, whose bundle for each runtime ships with the package. */
+  readonly defaultAgent: boolean;
+}
+
+/**
  * Agent code that either runtime can run: the same files, with an entrypoint per runtime.
  */
 export abstract class AgentCode {
@@ -188,6 +207,17 @@ export abstract class AgentCode {
    * Called by an AgentCore runtime to get its code.
    */
   public abstract bindForAgentCore(scope: Construct): AgentCoreCodeConfig;
+
+  /**
+   * What a local run needs to know about the code.
+   *
+   * @internal
+   */
+  public _runInfo(): AgentCodeRunInfo {
+    return this.isImage
+      ? { kind: 'image', sameFiles: false, defaultAgent: false }
+      : { kind: 'files', language: this.language, agentCoreEntrypoint: this.agentCoreEntrypoint, sameFiles: false, defaultAgent: false };
+  }
 }
 
 function requireDirectory(directory: string, runtimeType: AgentRuntimeType): void {
@@ -228,15 +258,33 @@ export class DirectoryAgentCode extends AgentCode {
     /** The directory packaged for AgentCore (agents merge layer directories into a copy of it). */
     public readonly agentCoreDirectory: string,
     private readonly entrypoints: AgentCodeEntrypoints,
+    /** Whether this is the library's default agent. */
+    private readonly defaultAgent: boolean = false,
   ) {
     super();
     this.agentCoreEntrypoint = entrypoints.agentCoreEntrypoint ?? (language === AgentCodeLanguage.PYTHON ? 'main.py' : 'index.js');
   }
 
+  /** @internal */
+  public _runInfo(): AgentCodeRunInfo {
+    return {
+      kind: 'files',
+      language: this.language,
+      lambdaHandler: this.lambdaHandler,
+      agentCoreEntrypoint: this.agentCoreEntrypoint,
+      sameFiles: this.lambdaDirectory === this.agentCoreDirectory,
+      defaultAgent: this.defaultAgent,
+    };
+  }
+
+  private get lambdaHandler(): string {
+    return this.entrypoints.lambdaHandler ?? (this.language === AgentCodeLanguage.PYTHON ? 'main.handler' : 'index.handler');
+  }
+
   public bindForLambda(_scope: Construct): LambdaCodeConfig {
     requireDirectory(this.lambdaDirectory, AgentRuntimeType.LAMBDA);
     const python = this.language === AgentCodeLanguage.PYTHON;
-    const handler = this.entrypoints.lambdaHandler ?? (python ? 'main.handler' : 'index.handler');
+    const handler = this.lambdaHandler;
     const module = handler.slice(0, Math.max(handler.lastIndexOf('.'), 0));
     requireEntrypointFile(this.lambdaDirectory, HANDLER_EXTENSIONS[this.language].map((ext) => `${module}${ext}`), AgentRuntimeType.LAMBDA, 'code (entrypoints.lambdaHandler)');
     return {

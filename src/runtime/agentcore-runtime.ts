@@ -13,6 +13,7 @@ import { AgentCoreRuntimeConfig } from './config';
 import { InvalidRuntimeConfigError } from './errors';
 import { toRuntimeName } from './runtime-name';
 import { AgentCoreDeploymentMethod, AgentRuntimeType } from './runtime-type';
+import { recordRunMetadata } from './run-metadata';
 import { addToExecutionRole } from './execution-role';
 import { describeValue, optionalDuration, optionalEnum, optionalNumber, optionalObject, optionalString } from './input-checks';
 import { AgentNetwork } from './network';
@@ -121,6 +122,9 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
       description: `Endpoint of agent ${props.agentName}`,
     });
     this.invocationArn = this.runtime.agentRuntimeArn;
+    recordRunMetadata(this, this.agentCoreAgent, {
+      agentName: props.agentName, runtimeType: this.runtimeType, endpointName: this.agentCoreEndpoint.endpointName, code: props.code._runInfo(),
+    });
     // Application logs (and, with tracing, usage logs and traces) delivered as the L2's
     // loggingConfigs/tracingEnabled would, without growing the stack's 5,120-character delivery
     // resource policies by three statements per agent (agentcore-deliveries.ts).

@@ -9,6 +9,7 @@ import { CommonAgentProps } from './common-props';
 import { LambdaRuntimeConfig } from './config';
 import { InvalidRuntimeConfigError } from './errors';
 import { AgentRuntimeType } from './runtime-type';
+import { recordRunMetadata } from './run-metadata';
 import { addToExecutionRole } from './execution-role';
 import { optionalDuration, optionalInstance, optionalNumber, optionalObject, optionalSize } from './input-checks';
 import {
@@ -89,6 +90,9 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
       securityGroups: props.network?.securityGroups,
     });
     this.invocationArn = this.agentFunction.functionArn;
+    recordRunMetadata(this, this.agentFunction.node.defaultChild as lambda.CfnFunction, {
+      agentName: props.agentName, runtimeType: this.runtimeType, code: props.code._runInfo(),
+    });
 
     this.grantRuntimePermissions(props);
   }
