@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { invokeAgent } from '../../agent/core/invoke.js';
 import { createAgentServer, type AgentServer } from '../../agent/server.js';
@@ -254,6 +255,70 @@ describe('AgentCore server', () => {
   });
 });
 
+/**
+ * The request `agentcore dev "<prompt>" --port <port>` (the official AgentCore CLI, `@aws/agentcore`
+ * 0.30.0, on Node 20) writes on the wire, byte for byte as captured from the CLI: its local invoke is
+ * a `fetch` with `Accept: text/event-stream`, the fixed session id `local-dev-session` and the
+ * prompt wrapped as `{"prompt": ...}` (`--stream` sends the same request; it only prints as the
+ * events arrive). The CLI prints the `text` of each `data:` line that is a JSON object with one,
+ * stops at the first with an `error`, and ignores the others (our `result` event).
+ * test/agent/agentcore-cli.test.ts runs the CLI itself, where it is installed.
+ */
+function agentcoreDevRequest(port: number, prompt: string, extraHeaders: readonly string[] = []): string {
+  const body = JSON.stringify({ prompt });
+  return [
+    'POST /invocations HTTP/1.1',
+    `host: localhost:${port}`,
+    'connection: keep-alive',
+    'Content-Type: application/json',
+    'Accept: text/event-stream',
+    'x-amzn-bedrock-agentcore-runtime-session-id: local-dev-session',
+    ...extraHeaders,
+    'accept-language: *',
+    'sec-fetch-mode: cors',
+    'user-agent: node',
+    'accept-encoding: gzip, deflate',
+    `content-length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
+  ].join('\r\n');
+}
+
+/** What `agentcore dev` prints for an event-stream answer (the CLI's parseSSE, for an answer without errors). */
+function printedByAgentcoreDev(eventStream: string): string {
+  const parts: string[] = [];
+  for (const line of eventStream.split('\n')) {
+    if (!line.startsWith('data: ')) continue;
+    const data = JSON.parse(line.slice(6)) as unknown;
+    if (typeof data === 'string') parts.push(data);
+    else if (data !== null && typeof data === 'object' && 'error' in data) return `Error: ${String(data.error)}`;
+    else if (data !== null && typeof data === 'object' && 'text' in data) parts.push(String(data.text));
+  }
+  return parts.length > 0 ? parts.join('') : eventStream;
+}
+
+/** Sends raw bytes on a keep-alive connection and returns the response once its chunked body has ended. */
+function rawKeepAliveExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      const headEnd = text.indexOf('\r\n\r\n');
+      const chunked = /\r\ntransfer-encoding: chunked\r\n/i.test(text.slice(0, headEnd));
+      const length = /\r\ncontent-length: (\d+)\r\n/i.exec(text.slice(0, headEnd))?.[1];
+      const done = headEnd !== -1 && (chunked ? text.endsWith('\r\n0\r\n\r\n') : Buffer.byteLength(text.slice(headEnd + 4)) >= Number(length ?? 0));
+      if (done) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`the connection closed before the answer was complete:\n${text}`)));
+  });
+}
+
 describe('AgentCore server, as the AgentCore CLI and SDKs call it (raw HTTP)', () => {
   const model = new SwitchableModel(new EchoModel());
   let deps: TestDependencies;
@@ -289,16 +354,46 @@ describe('AgentCore server, as the AgentCore CLI and SDKs call it (raw HTTP)', (
     return parseRawResponse(await rawRequest(port, lines.join('\r\n')));
   }
 
+  /**
+   * `agentcore invoke` (a deployed agent) calls InvokeAgentRuntime with `accept: "application/json,
+   * text/event-stream"` and a `{"prompt": ...}` payload; AgentCore forwards them with the session id.
+   */
   const CLI_HEADERS = {
     Accept: 'application/json, text/event-stream',
     'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id': SESSION_ID,
   };
 
-  it('answers JSON to the CLI, which accepts both and lists JSON first', async () => {
+  it('answers JSON to agentcore invoke, which accepts both and lists JSON first', async () => {
     const answer = await raw(JSON.stringify(valid), CLI_HEADERS);
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/json');
     expect((JSON.parse(answer.body) as { result: string }).result).toContain('Invoice 7: 42 EUR');
+  });
+
+  it('streams to agentcore dev (its exact request), and what the CLI prints of the stream is the model\'s text', async () => {
+    model.current = new ScriptedModel([{ text: ['The total ', 'is 42 EUR.'] }]);
+    const reply = await rawKeepAliveExchange(port, agentcoreDevRequest(port, 'What is the total of invoice 7?'));
+    const answer = parseRawResponse(reply);
+    expect(answer.status, answer.body).toBe(200);
+    expect(answer.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(answer.headers['x-amzn-bedrock-agentcore-runtime-session-id']).toBe('local-dev-session');
+    expect(parseEventStream(answer.body).map((e) => e.event)).toEqual(['text', 'text', 'result']);
+    expect(printedByAgentcoreDev(answer.body)).toBe('The total is 42 EUR.');
+    const done = deps.logger.lines.filter((l) => l.message === 'Invocation completed').at(-1);
+    expect(done).toMatchObject({ sessionId: 'local-dev-session' });
+  });
+
+  it('agentcore dev -H "X-Amzn-Bedrock-AgentCore-Runtime-Request-Id: ..." (a header the CLI forwards as given): the id is logged', async () => {
+    const requestId = 'dev-0123-4567';
+    await rawKeepAliveExchange(port, agentcoreDevRequest(port, 'Invoice 7', [`X-Amzn-Bedrock-AgentCore-Runtime-Request-Id: ${requestId}`]));
+    const done = deps.logger.lines.filter((l) => l.message === 'Invocation completed').at(-1);
+    expect(done).toMatchObject({ requestId, sessionId: 'local-dev-session' });
+  });
+
+  it('agentcore dev with an empty prompt: a 400 the CLI prints as its error, naming the field', async () => {
+    const answer = parseRawResponse(await rawKeepAliveExchange(port, agentcoreDevRequest(port, '')));
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toEqual({ error: 'Invalid request: prompt (must be a non-empty string)', fields: ['prompt'] });
   });
 
   it('streams to a client that prefers text/event-stream', async () => {
