@@ -43,15 +43,20 @@ export type FileInvocationRequest = Extract<AgentInvocationRequest, { contentTyp
 
 /**
  * The request the AgentCore CLI and AgentCore's own tooling send: `{"prompt": "..."}`, taken as
- * inline data (the prompt is the document text). Only `metadata` and `documentId` may come with
- * it; anything else is refused by name, so a mistyped field is not silently dropped.
+ * inline data (the prompt is the document text). `metadata` and `documentId` may come with it, and
+ * the fields the `agentcore dev` chat page adds (`agentName`, `sessionId`, `userId`: strings, not
+ * used); anything else is refused by name, so a mistyped field is not silently dropped.
  */
-const PROMPT_FIELDS = ['prompt', 'metadata', 'documentId'];
+const PROMPT_FIELDS = ['prompt', 'metadata', 'documentId', 'agentName', 'sessionId', 'userId'];
+const devToolField = z.string({ error: 'must be a string' }).optional();
 const promptRequestSchema = z
   .object({
     prompt: z.string({ error: 'must be a non-empty string' }).min(1, 'must be a non-empty string'),
     metadata: common.metadata,
     documentId: common.documentId,
+    agentName: devToolField,
+    sessionId: devToolField,
+    userId: devToolField,
   })
   .strict();
 

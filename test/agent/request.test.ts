@@ -59,6 +59,12 @@ describe('parseRequest', () => {
       });
     });
 
+    it('takes the fields the agentcore dev chat page adds, and uses none of them', () => {
+      expect(parseRequest({ prompt: 'Hi', agentName: 'invoices', sessionId: 's-1', userId: 'u-1' }))
+        .toEqual({ contentType: 'data', content: { data: 'Hi' } });
+      expect(() => parseRequest({ prompt: 'Hi', userId: 7 })).toThrow(RequestValidationError);
+    });
+
     it.each([
       ['an empty prompt', { prompt: '' }, ['prompt']],
       ['a prompt that is not a string', { prompt: ['a'] }, ['prompt']],
@@ -72,7 +78,7 @@ describe('parseRequest', () => {
     });
 
     it('says which fields a prompt request takes', () => {
-      expect(() => parseRequest({ prompt: 'x', input: 'y' })).toThrow('input (is not allowed in a {"prompt"} request, which takes only prompt, metadata, documentId)');
+      expect(() => parseRequest({ prompt: 'x', input: 'y' })).toThrow('input (is not allowed in a {"prompt"} request, which takes only prompt, metadata, documentId, agentName, sessionId, userId)');
     });
   });
 });
