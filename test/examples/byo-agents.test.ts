@@ -97,7 +97,8 @@ async function startEntrypoint(command: string, entrypoint: string, cwd: string)
   const port = await freePort();
   const child = spawn(command, [entrypoint], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', ...ENV, PORT: String(port), AGENT_SERVER_HOST: '127.0.0.1' },
+    // No __pycache__ left in the fixture (it is packaged as an asset by other tests).
+    env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...ENV, PORT: String(port), AGENT_SERVER_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -211,7 +212,7 @@ async function invokePython(event: unknown): Promise<LambdaOutcome> {
   ].join('\n');
   const child = spawn('python3', ['-c', runner, JSON.stringify(event)], {
     cwd: PYTHON_AGENT,
-    env: { PATH: process.env.PATH ?? '', PYTHONPATH: PYTHON_AGENT, ...ENV },
+    env: { PATH: process.env.PATH ?? '', PYTHONPATH: PYTHON_AGENT, PYTHONDONTWRITEBYTECODE: '1', ...ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
