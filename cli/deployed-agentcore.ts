@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand, type InvokeAgentRuntimeCommandOutput } from '@aws-sdk/client-bedrock-agentcore';
+import type { DeployedInvokeOptions } from './deployed.js';
+import { parseEnvironment, type DeployedResource } from './deployed-resource.js';
+import { DeployedInvokeError, commonProblem, errorParts, serviceError } from './deployed-errors.js';
+import { SseParser, bodyChunks, bodyText, isRecord, parseJsonOrUndefined, type SseEvent } from './deployed-sse.js';
+
+/** AgentCore's bounds on `runtimeSessionId`. */
+export const SESSION_ID_MIN = 33;
+export const SESSION_ID_MAX = 256;
+
+/** A new session id: `agentic-cli-` and 32 hex digits (44 characters). */
+export function newSessionId(): string {
+  return `agentic-cli-${randomUUID().replace(/-/g, '')}`;
+}
+
+/** Throws when a given session id is outside AgentCore's 33–256 characters. */
+export function checkSessionId(sessionId: string): void {
+  if (sessionId.length < SESSION_ID_MIN || sessionId.length > SESSION_ID_MAX) {
+    throw new DeployedInvokeError(
+      `session id "${sessionId.length > 60 ? `${sessionId.slice(0, 60)}…` : sessionId}" is ${sessionId.length} characters; ` +
+        `AgentCore needs ${SESSION_ID_MIN} to ${SESSION_ID_MAX} (omit it to get a new one)`,
+    );
+  }
+}
+
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
+  if (region.startsWith('us-isof-')) return 'aws-iso-f';
+  return 'aws';
+}
+
+/**
+ * The runtime's ARN. `Ref` of AWS::BedrockAgentCore::Runtime (its physical id) is the runtime
+ * id (aws-cdk-lib's `CfnRuntime.runtimeRef` is `{ agentRuntimeId: this.ref, agentRuntimeArn:
+ * attrAgentRuntimeArn }`), so the ARN is built as
+ * `arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<id>`, taking partition and
+ * account from the StackId that DescribeStackResource returned with it (the stack's own ARN), so
+ * no extra call (STS, or the AgentCore control plane) is needed. An ARN as physical id is used as is.
+ */
+export function runtimeArn(resource: DeployedResource, environment: string): string {
+  if (resource.physicalId.startsWith('arn:')) return resource.physicalId;
+  const stack = resource.stackId?.split(':');
+  const partition = stack !== undefined && stack[0] === 'arn' && stack[1] ? stack[1] : partitionOf(resource.region);
+  const account = stack !== undefined && stack[0] === 'arn' && /^\d{12}$/.test(stack[4] ?? '') ? stack[4] : parseEnvironment(environment).account;
+  if (account === undefined) {
+    throw new DeployedInvokeError(
+      `cannot build the ARN of AgentCore runtime ${resource.physicalId}: CloudFormation gave no stack ARN and the stack's account is not fixed in the app`,
+    );
+  }
+  return `arn:${partition}:bedrock-agentcore:${resource.region}:${account}:runtime/${resource.physicalId}`;
+}
+
+/**
+ * AgentCore: `InvokeAgentRuntime` on the runtime's endpoint (`qualifier`), with a session id.
+ * A JSON answer is returned parsed; a `text/event-stream` answer is read event by event as it
+ * arrives (`onStreamEvent` for each), and the `result` event's `{result, metadata}` is returned;
+ * an `error` event throws.
+ */
+export async function invokeAgentCore(options: DeployedInvokeOptions & { readonly resource: DeployedResource }): Promise<unknown> {
+  const { agent, resource, log } = options;
+  if (options.sessionId !== undefined) checkSessionId(options.sessionId);
+  const sessionId = options.sessionId ?? newSessionId();
+  const arn = runtimeArn(resource, agent.environment);
+  const qualifier = agent.endpointName ?? 'DEFAULT';
+  log(`Invoking AgentCore runtime ${arn} (endpoint ${qualifier})`);
+  log(`Session ${sessionId}${options.sessionId === undefined ? ' (new; pass it again to continue this session)' : ''}`);
+
+  const client = new BedrockAgentCoreClient({ region: resource.region });
+  try {
+    let out: InvokeAgentRuntimeCommandOutput;
+    try {
+      out = await client.send(
+        new InvokeAgentRuntimeCommand({
+          agentRuntimeArn: arn,
+          qualifier,
+          runtimeSessionId: sessionId,
+          payload: new TextEncoder().encode(JSON.stringify(options.payload ?? null)),
+          contentType: 'application/json',
+          accept: options.stream ? 'text/event-stream' : 'application/json',
+        }),
+      );
+    } catch (error) {
+      throw agentCoreCallError(error, arn, qualifier, resource.region);
+    }
+    if (out.runtimeSessionId !== undefined && out.runtimeSessionId !== sessionId) log(`AgentCore used session ${out.runtimeSessionId}`);
+    const contentType = (out.contentType ?? '').toLowerCase();
+    if (contentType.startsWith('text/event-stream')) {
+      return await readEventStream(out.response, options.onStreamEvent);
+    }
+    const text = await bodyText(out.response);
+    const parsed = parseJsonOrUndefined(text);
+    if (parsed !== undefined) return parsed;
+    if (contentType === '' || contentType.includes('json')) {
+      throw new DeployedInvokeError(`the agent answered invalid JSON (${contentType || 'no content type'}): ${text.slice(0, 500)}`);
+    }
+    log(`The agent answered ${contentType}, not JSON; returning its text`);
+    return text;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function readEventStream(body: unknown, onStreamEvent: DeployedInvokeOptions['onStreamEvent']): Promise<unknown> {
+  const parser = new SseParser();
+  const decoder = new TextDecoder();
+  let count = 0;
+  let result: { value: unknown } | undefined;
+  const handle = (events: readonly SseEvent[]): void => {
+    for (const event of events) {
+      count += 1;
+      onStreamEvent?.(event.event, event.data);
+      if (event.event === 'error') throw streamError(event.data);
+      if (event.event === 'result') result = { value: resultOf(event.data) };
+    }
+  };
+  // Leaving this loop early (an error event) ends the iteration, which destroys the response stream.
+  for await (const chunk of bodyChunks(body)) handle(parser.push(decoder.decode(chunk, { stream: true })));
+  handle(parser.push(decoder.decode()));
+  handle(parser.end());
+  if (result === undefined) {
+    throw new DeployedInvokeError(`the agent's event stream ended without a \`result\` event (${count} event${count === 1 ? '' : 's'} received)`);
+  }
+  return result.value;
+}
+
+/** The AgentInvocationResponse in a `result` event: its data without the `type` tag. */
+function resultOf(data: string): unknown {
+  const parsed = parseJsonOrUndefined(data);
+  if (parsed === undefined) throw new DeployedInvokeError(`the agent's \`result\` event is not JSON: ${data.slice(0, 500)}`);
+  if (isRecord(parsed) && parsed.type === 'result') {
+    const response: Record<string, unknown> = { ...parsed };
+    delete response.type;
+    return response;
+  }
+  return parsed;
+}
+
+function streamError(data: string): DeployedInvokeError {
+  const parsed = parseJsonOrUndefined(data);
+  if (!isRecord(parsed)) return new DeployedInvokeError(`the agent failed: ${data.slice(0, 1000)}`);
+  const message = typeof parsed.error === 'string' ? parsed.error : typeof parsed.message === 'string' ? parsed.message : data;
+  const status = typeof parsed.statusCode === 'number' ? ` (${parsed.statusCode})` : '';
+  const cause = typeof parsed.cause === 'string' && parsed.cause !== '' ? `: ${parsed.cause}` : '';
+  return new DeployedInvokeError(`the agent failed${status}: ${message}${cause}`);
+}
+
+function agentCoreCallError(error: unknown, arn: string, qualifier: string, region: string): DeployedInvokeError {
+  const common = commonProblem(error, 'Amazon Bedrock AgentCore', region);
+  if (common !== undefined) return new DeployedInvokeError(common, { cause: error });
+  const { name } = errorParts(error);
+  const hints: Record<string, string> = {
+    ResourceNotFoundException: ` (is endpoint ${qualifier} deployed? run \`cdk deploy\`)`,
+    AccessDeniedException: ' (your credentials need bedrock-agentcore:InvokeAgentRuntime on the runtime and its endpoints)',
+    RuntimeClientError: ' (the agent itself answered with an error; see its logs)',
+    ThrottlingException: ' (try again later)',
+    ServiceQuotaExceededException: ' (too many concurrent sessions; try again later)',
+  };
+  return new DeployedInvokeError(
+    `AgentCore InvokeAgentRuntime failed: ${serviceError(error)}${hints[name] ?? ''} [runtime ${arn}, endpoint ${qualifier}]`,
+    { cause: error },
+  );
+}
