@@ -1,8 +1,10 @@
 import * as path from 'path';
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct } from 'constructs';
-import { AgentCoreDeploymentMethod, AgentRuntimeType, BatchAgent, BedrockModel, InferenceProfileGeo } from 'agentic-ai-framework';
+import {
+  AgentCoreAgentRuntime, AgentCoreDeploymentMethod, AgentRuntimeType, BatchAgent, BedrockModel, InferenceProfileGeo,
+} from 'agentic-ai-framework';
 import { acknowledgeAgentFindings } from '../nag-acknowledgements';
 
 /**
@@ -36,5 +38,13 @@ export class BatchAgentAgentCoreStack extends Stack {
     });
 
     acknowledgeAgentFindings(this.agent);
+
+    // What a caller needs after `cdk deploy` (see README.md): the runtime and endpoint to invoke, the logs to read.
+    const runtime = this.agent.runtime as AgentCoreAgentRuntime;
+    new CfnOutput(this, 'AgentRuntimeArn', { value: runtime.agentCoreAgent.attrAgentRuntimeArn, description: 'aws bedrock-agentcore invoke-agent-runtime --agent-runtime-arn <this>' });
+    new CfnOutput(this, 'AgentRuntimeId', { value: runtime.agentCoreAgent.attrAgentRuntimeId, description: 'The runtime id (aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id <this>)' });
+    new CfnOutput(this, 'EndpointName', { value: runtime.endpointName, description: 'The qualifier to invoke with (--qualifier <this>)' });
+    new CfnOutput(this, 'LogGroupName', { value: runtime.logGroup.logGroupName, description: 'aws logs tail <this> --follow' });
+    new CfnOutput(this, 'EncryptionKeyArn', { value: this.agent.encryptionKey.keyArn, description: 'The stack\'s KMS key (retained on cdk destroy)' });
   }
 }

@@ -1,8 +1,8 @@
 import * as path from 'path';
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct } from 'constructs';
-import { AgentRuntimeType, BatchAgent, BedrockModel, InferenceProfileGeo } from 'agentic-ai-framework';
+import { AgentRuntimeType, BatchAgent, BedrockModel, InferenceProfileGeo, LambdaAgentRuntime } from 'agentic-ai-framework';
 import { acknowledgeAgentFindings } from '../nag-acknowledgements';
 
 /**
@@ -29,5 +29,12 @@ export class BatchAgentLambdaStack extends Stack {
     });
 
     acknowledgeAgentFindings(this.agent);
+
+    // What a caller needs after `cdk deploy` (see README.md): the function to invoke and the logs to read.
+    const runtime = this.agent.runtime as LambdaAgentRuntime;
+    new CfnOutput(this, 'FunctionName', { value: runtime.agentFunction.functionName, description: 'aws lambda invoke --function-name <this>' });
+    new CfnOutput(this, 'FunctionArn', { value: runtime.agentFunction.functionArn, description: 'The agent\'s function' });
+    new CfnOutput(this, 'LogGroupName', { value: runtime.logGroup.logGroupName, description: 'aws logs tail <this> --follow' });
+    new CfnOutput(this, 'EncryptionKeyArn', { value: this.agent.encryptionKey.keyArn, description: 'The stack\'s KMS key (retained on cdk destroy)' });
   }
 }

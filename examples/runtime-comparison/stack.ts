@@ -1,9 +1,11 @@
 import * as path from 'path';
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct } from 'constructs';
-import { AgentRuntimeType, BatchAgent, BedrockModel, InferenceProfileGeo, type AgentDefinitionProps } from 'agentic-ai-framework';
+import {
+  AgentCoreAgentRuntime, AgentRuntimeType, BatchAgent, BedrockModel, InferenceProfileGeo, LambdaAgentRuntime, type AgentDefinitionProps,
+} from 'agentic-ai-framework';
 import { acknowledgeAgentFindings, acknowledgeInvokerFindings } from '../nag-acknowledgements';
 
 /**
@@ -47,5 +49,18 @@ export class RuntimeComparisonStack extends Stack {
     acknowledgeAgentFindings(this.onLambda);
     acknowledgeAgentFindings(this.onAgentCore);
     acknowledgeInvokerFindings(this.caller, [this.onLambda, this.onAgentCore]);
+
+    // What a caller needs after `cdk deploy` (see README.md): what to invoke on each runtime, the logs, the caller role.
+    const onLambda = this.onLambda.runtime as LambdaAgentRuntime;
+    const onAgentCore = this.onAgentCore.runtime as AgentCoreAgentRuntime;
+    new CfnOutput(this, 'LambdaFunctionName', { value: onLambda.agentFunction.functionName, description: 'aws lambda invoke --function-name <this>' });
+    new CfnOutput(this, 'LambdaFunctionArn', { value: onLambda.agentFunction.functionArn, description: 'The Lambda agent\'s function' });
+    new CfnOutput(this, 'LambdaLogGroupName', { value: onLambda.logGroup.logGroupName, description: 'aws logs tail <this> --follow' });
+    new CfnOutput(this, 'AgentCoreRuntimeArn', { value: onAgentCore.agentCoreAgent.attrAgentRuntimeArn, description: 'aws bedrock-agentcore invoke-agent-runtime --agent-runtime-arn <this>' });
+    new CfnOutput(this, 'AgentCoreRuntimeId', { value: onAgentCore.agentCoreAgent.attrAgentRuntimeId, description: 'The AgentCore runtime id' });
+    new CfnOutput(this, 'AgentCoreEndpointName', { value: onAgentCore.endpointName, description: 'The qualifier to invoke with (--qualifier <this>)' });
+    new CfnOutput(this, 'AgentCoreLogGroupName', { value: onAgentCore.logGroup.logGroupName, description: 'aws logs tail <this> --follow' });
+    new CfnOutput(this, 'CallerRoleArn', { value: this.caller.roleArn, description: 'A role allowed to invoke both agents' });
+    new CfnOutput(this, 'EncryptionKeyArn', { value: this.onLambda.encryptionKey.keyArn, description: 'The stack\'s KMS key (retained on cdk destroy)' });
   }
 }
