@@ -70,7 +70,12 @@ export async function invokeAgentCore(options: DeployedInvokeOptions & { readonl
   log(`Invoking AgentCore runtime ${arn} (endpoint ${qualifier})`);
   log(`Session ${sessionId}${options.sessionId === undefined ? ' (new; pass it again to continue this session)' : ''}`);
 
-  const client = new BedrockAgentCoreClient({ region: resource.region });
+  // AgentCore bounds a synchronous request to 15 minutes and a stream to 60: a connection silent
+  // for longer than that is dead, not slow.
+  const client = new BedrockAgentCoreClient({
+    region: resource.region,
+    requestHandler: { connectionTimeout: 10_000, socketTimeout: 61 * 60_000 },
+  });
   try {
     let out: InvokeAgentRuntimeCommandOutput;
     try {

@@ -17,7 +17,9 @@ export async function invokeLambda(options: DeployedInvokeOptions & { readonly r
   if (options.sessionId !== undefined) log('A session id applies to AgentCore runtimes only; ignored for a Lambda function');
   log(`Invoking Lambda function ${functionName} (${resource.region})`);
 
-  const client = new LambdaClient({ region: resource.region });
+  // A synchronous invocation lasts at most 15 minutes, during which the connection is silent:
+  // past 16 minutes without a byte it is dead, not slow.
+  const client = new LambdaClient({ region: resource.region, requestHandler: { connectionTimeout: 10_000, socketTimeout: 16 * 60_000 } });
   let out: InvocationResponse;
   try {
     out = await client.send(

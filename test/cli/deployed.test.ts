@@ -243,6 +243,21 @@ describe('CloudFormation lookup', () => {
     expect(standIn.requests).toEqual([]);
   });
 
+  it('the Region of the caller\'s profile when the stack has none fixed', { timeout: 10_000 }, async () => {
+    delete process.env.AWS_REGION;
+    const config = join(configDir, 'config-with-region');
+    writeFileSync(config, '[default]\nregion = sa-east-1\n');
+    process.env.AWS_CONFIG_FILE = config;
+    standIn.agentCore = (_request, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(RESPONSE));
+    };
+    await expect(run({ agent: agentCoreAgent }).result).resolves.toEqual(RESPONSE);
+    expectSigned(only('cloudformation'), 'cloudformation', 'sa-east-1');
+    const invoke = only('agentcore');
+    expect(decodeURIComponent(invoke.rawPath)).toContain(`:bedrock-agentcore:sa-east-1:${ACCOUNT}:runtime/${RUNTIME_ID}/`);
+  });
+
   it('credentials AWS does not recognise', { timeout: 10_000 }, async () => {
     standIn.cloudFormation = (_request, res) => {
       res.writeHead(403, { 'Content-Type': 'text/xml' });
