@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { request, type IncomingMessage } from 'node:http';
+import type { AgentRecord } from './agent-record.js';
+import { CliError, messageOf } from './errors.js';
+import { CONTRACT_HEADER } from './lambda-endpoint.js';
+import { EventStreamReader } from './sse.js';
+
+/**
+ * `agentic-ai-framework invoke`: sends one AgentInvocationRequest to the agent running locally
+ * (`--local`, the `local` command's server) or deployed (cli/deployed.ts), and prints the
+ * AgentInvocationResponse JSON on stdout; with --stream, each event as one JSON line as it arrives.
+ */
+
+export const SESSION_HEADER = 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id';
+/** AgentCore's limits: a synchronous request 15 min, a stream 60 min. */
+const JSON_TIMEOUT_MS = 15 * 60_000;
+const STREAM_TIMEOUT_MS = 60 * 60_000;
+
+export interface InvokeOutput {
+  /** One line on stdout. */
+  readonly print: (line: string) => void;
+  /** A progress line on stderr. */
+  readonly log: (line: string) => void;
+}
+
+/** A session id as AgentCore requires (33–256 characters). */
+export function newSessionId(): string {
+  return `local-session-${randomUUID()}`;
+}
+
+/** The JSON payload from --payload or the contents of --payload-file. */
+export function parsePayload(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliError(`${source} is not valid JSON: ${messageOf(error)}`, 2);
+  }
+}
+
+/** Prints stream events; remembers whether the result event was among them. */
+class StreamPrinter {
+  sawResult = false;
+
+  constructor(private readonly out: InvokeOutput) {}
+
+  event(event: string, data: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data) as unknown;
+    } catch {
+      parsed = { type: event, data };
+    }
+    if (event === 'result' || (typeof parsed === 'object' && parsed !== null && (parsed as { type?: unknown }).type === 'result')) this.sawResult = true;
+    this.out.print(JSON.stringify(parsed));
+  }
+
+  /** A contract that does not stream: the response as the one `result` event. */
+  finish(response: unknown): void {
+    if (this.sawResult) return;
+    const fields = typeof response === 'object' && response !== null && !Array.isArray(response) ? response : { result: response };
+    this.out.print(JSON.stringify({ type: 'result', ...fields }));
+  }
+}
+
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}
+
+function errorText(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown; fields?: unknown };
+    const message = parsed.error ?? parsed.message;
+    if (typeof message === 'string') return Array.isArray(parsed.fields) ? `${message} (fields: ${parsed.fields.join(', ')})` : message;
+  } catch {
+    // not JSON: show it as it is
+  }
+  return body.trim();
+}
+
+/** POSTs the payload to the `local` server on 127.0.0.1:`port` and prints the answer. */
+export async function invokeLocal(options: { port: number; payload: unknown; sessionId?: string; stream: boolean }, out: InvokeOutput): Promise<void> {
+  const url = `http://127.0.0.1:${options.port}/invocations`;
+  const sessionId = options.sessionId ?? newSessionId();
+  const body = JSON.stringify(options.payload);
+  const printer = new StreamPrinter(out);
+  const timeoutMs = options.stream ? STREAM_TIMEOUT_MS : JSON_TIMEOUT_MS;
+  await new Promise<void>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+          Accept: options.stream ? 'text/event-stream' : 'application/json',
+          [SESSION_HEADER]: sessionId,
+        },
+      },
+      (res) => {
+        const lambda = res.headers[CONTRACT_HEADER] === 'LAMBDA';
+        const type = String(res.headers['content-type'] ?? '');
+        if (type.startsWith('text/event-stream') && res.statusCode === 200) {
+          res.setEncoding('utf8');
+          let failure: string | undefined;
+          const reader = new EventStreamReader((event, data) => {
+            if (event === 'error') failure = errorText(data);
+            if (options.stream) printer.event(event, data);
+            else if (event === 'result') {
+              const response = JSON.parse(data) as Record<string, unknown>;
+              delete response.type;
+              out.print(JSON.stringify(response, null, 2));
+            }
+          });
+          res.on('data', (chunk: string) => reader.push(chunk));
+          res.on('end', () => {
+            reader.end();
+            if (failure !== undefined) reject(new CliError(`the agent failed during the stream: ${failure}`));
+            else resolve();
+          });
+          res.on('error', reject);
+          return;
+        }
+        readAll(res).then((text) => {
+          if (res.statusCode !== 200) {
+            reject(new CliError(`the agent answered ${res.statusCode}: ${errorText(text)}`));
+            return;
+          }
+          if (res.headers['x-amz-function-error'] !== undefined) {
+            const error = JSON.parse(text) as { errorType?: string; errorMessage?: string };
+            reject(new CliError(`the handler failed: ${error.errorType ?? 'Error'}: ${error.errorMessage ?? text}`));
+            return;
+          }
+          const response = JSON.parse(text) as unknown;
+          if (options.stream) {
+            if (lambda) out.log('the Lambda contract does not stream: the whole response follows as one result event');
+            printer.finish(response);
+          } else {
+            out.print(JSON.stringify(response, null, 2));
+          }
+          resolve();
+        }, reject);
+      },
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new CliError(`no data from ${url} for ${timeoutMs / 60_000} min`)));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNREFUSED') {
+        reject(new CliError(`nothing listens on http://127.0.0.1:${options.port}: start the agent with \`agentic-ai-framework local <agent> --port ${options.port}\` first`));
+      } else reject(error instanceof CliError ? error : new CliError(`POST ${url} failed: ${error.message}`));
+    });
+    req.end(body);
+  });
+}
+
+/** The shape of cli/deployed.ts, which another part of the tool provides. */
+interface DeployedModule {
+  invokeDeployed(options: {
+    readonly agent: AgentRecord;
+    readonly payload: unknown;
+    readonly sessionId?: string;
+    readonly stream: boolean;
+    readonly onStreamEvent?: (event: string, data: string) => void;
+    readonly log: (line: string) => void;
+  }): Promise<unknown>;
+}
+
+/** Invokes the deployed agent (cli/deployed.ts) and prints the answer. */
+export async function invokeDeployedAgent(options: { agent: AgentRecord; payload: unknown; sessionId?: string; stream: boolean }, out: InvokeOutput): Promise<void> {
+  const deployed: DeployedModule = await import('./deployed.js');
+  const printer = new StreamPrinter(out);
+  let response: unknown;
+  try {
+    response = await deployed.invokeDeployed({
+      agent: options.agent,
+      payload: options.payload,
+      sessionId: options.sessionId,
+      stream: options.stream,
+      onStreamEvent: options.stream ? (event, data) => printer.event(event, data) : undefined,
+      log: out.log,
+    });
+  } catch (error) {
+    throw error instanceof CliError ? error : new CliError(messageOf(error), 1, { cause: error });
+  }
+  if (options.stream) printer.finish(response);
+  else out.print(JSON.stringify(response, null, 2));
+}

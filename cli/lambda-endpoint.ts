@@ -1,0 +1,221 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { LambdaContextFields, LambdaError, RunnerRequest, RunnerResult } from './lambda-protocol.js';
+
+/**
+ * The Lambda contract on 127.0.0.1: an HTTP endpoint that runs the handler as Lambda would. The
+ * handler lives in a runner process (the sandbox), initialised once and reused while it is warm;
+ * invocations run one at a time, as in one Lambda execution environment. An invocation past the
+ * function's timeout kills the sandbox (the next one starts a fresh one), as Lambda does.
+ *
+ *   POST /2015-03-31/functions/<name>/invocations   the Lambda Invoke API path (as Lambda's runtime
+ *   POST /invocations                                interface emulator serves it); body = event
+ *   GET  /ping                                       200 once the endpoint is up (a local convenience)
+ *
+ * A handler error answers 200 with `X-Amz-Function-Error: Unhandled` and `{errorType, errorMessage,
+ * trace}`, as Lambda's Invoke does.
+ */
+
+/** The response header that tells `invoke --local` it talks to the Lambda contract (no streaming). */
+export const CONTRACT_HEADER = 'x-agentic-ai-framework-contract';
+
+export interface SandboxCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface LambdaEndpointOptions {
+  readonly sandbox: SandboxCommand;
+  readonly timeoutSeconds: number;
+  readonly context: Omit<LambdaContextFields, 'awsRequestId'>;
+  readonly log: (line: string) => void;
+}
+
+type Outcome = { readonly ok: true; readonly response: unknown } | { readonly ok: false; readonly error: LambdaError };
+
+/** One runner process: a warm sandbox. */
+class Sandbox {
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<string, (outcome: Outcome) => void>();
+  private exitCode: number | null | undefined;
+  readonly exited: Promise<void>;
+
+  constructor(command: SandboxCommand) {
+    this.child = spawn(command.command, [...command.args], {
+      cwd: command.cwd,
+      env: command.env,
+      // stdin: requests; stdout/stderr: the function's logs, passed through; fd 3: results.
+      stdio: ['pipe', 'inherit', 'inherit', 'pipe'],
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exitCode = code ?? (signal === null ? null : -1);
+        const error: LambdaError = {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `Runtime exited ${signal === null ? `with error: exit status ${code}` : `with signal ${signal}`}`,
+        };
+        for (const settle of this.pending.values()) settle({ ok: false, error });
+        this.pending.clear();
+        resolve();
+      });
+      this.child.once('error', (error) => {
+        const failure: LambdaError = { errorType: 'Runtime.StartError', errorMessage: `cannot start ${command.command}: ${error.message}` };
+        for (const settle of this.pending.values()) settle({ ok: false, error: failure });
+        this.pending.clear();
+        this.exitCode = -1;
+        resolve();
+      });
+    });
+    const results = this.child.stdio[3] as Readable | null;
+    if (results !== null) {
+      createInterface({ input: results }).on('line', (line) => {
+        let result: RunnerResult;
+        try {
+          result = JSON.parse(line) as RunnerResult;
+        } catch {
+          return;
+        }
+        const settle = this.pending.get(result.id);
+        this.pending.delete(result.id);
+        settle?.(result.ok ? { ok: true, response: result.response } : { ok: false, error: result.error });
+      });
+    }
+    this.child.stdin?.on('error', () => undefined);
+  }
+
+  get alive(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  invoke(request: RunnerRequest): Promise<Outcome> {
+    return new Promise((resolve) => {
+      if (!this.alive) {
+        resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: 'the sandbox is not running' } });
+        return;
+      }
+      this.pending.set(request.id, resolve);
+      this.child.stdin?.write(`${JSON.stringify(request)}\n`);
+    });
+  }
+
+  /** Ends the runner: stdin closed (it exits), then SIGKILL if it lingers. */
+  async stop(graceMs = 2_000): Promise<void> {
+    if (!this.alive) return;
+    this.child.stdin?.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  kill(): Promise<void> {
+    if (this.alive) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), [CONTRACT_HEADER]: 'LAMBDA', ...headers });
+  res.end(text);
+}
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/[^/]+\/invocations$/;
+
+export interface LambdaEndpoint {
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Starts the endpoint on 127.0.0.1:`port` (rejects with the listen error, e.g. EADDRINUSE). */
+export async function startLambdaEndpoint(port: number, options: LambdaEndpointOptions): Promise<LambdaEndpoint> {
+  let sandbox: Sandbox | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  const warm = (): Sandbox => {
+    if (sandbox === undefined || !sandbox.alive) sandbox = new Sandbox(options.sandbox);
+    return sandbox;
+  };
+
+  const invokeOnce = async (event: unknown): Promise<{ requestId: string; outcome: Outcome }> => {
+    const requestId = randomUUID();
+    const current = warm();
+    const deadlineMs = Date.now() + options.timeoutSeconds * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<Outcome>((resolve) => {
+      timer = setTimeout(() => {
+        options.log(`RequestId: ${requestId} Task timed out after ${options.timeoutSeconds.toFixed(2)} seconds; the sandbox is restarted`);
+        void current.kill();
+        resolve({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${options.timeoutSeconds.toFixed(2)} seconds` } });
+      }, options.timeoutSeconds * 1000);
+    });
+    const outcome = await Promise.race([current.invoke({ id: requestId, event, context: { ...options.context, awsRequestId: requestId }, deadlineMs }), timedOut]);
+    clearTimeout(timer);
+    return { requestId, outcome };
+  };
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/ping' && (req.method === 'GET' || req.method === 'HEAD')) {
+      send(res, 200, { status: 'Healthy', time_of_last_update: Math.floor(Date.now() / 1000) });
+      return;
+    }
+    if (path !== '/invocations' && !INVOKE_PATH.test(path)) {
+      send(res, 404, { message: `no route ${path}: POST /invocations or /2015-03-31/functions/<name>/invocations` });
+      return;
+    }
+    if (req.method !== 'POST') {
+      send(res, 405, { message: 'POST the event' }, { Allow: 'POST' });
+      return;
+    }
+    void readBody(req).then(async (text) => {
+      let event: unknown;
+      try {
+        event = text.trim() === '' ? {} : (JSON.parse(text) as unknown);
+      } catch (error) {
+        send(res, 400, { Type: 'User', message: `Could not parse request body into json: ${error instanceof Error ? error.message : String(error)}` }, {
+          'X-Amzn-ErrorType': 'InvalidRequestContentException',
+        });
+        return;
+      }
+      const run = queue.then(() => invokeOnce(event));
+      queue = run.catch(() => undefined);
+      const { requestId, outcome } = await run;
+      const headers = { 'X-Amzn-RequestId': requestId, 'X-Amz-Executed-Version': '$LATEST' };
+      if (outcome.ok) send(res, 200, outcome.response, headers);
+      else send(res, 200, outcome.error, { ...headers, 'X-Amz-Function-Error': 'Unhandled' });
+    }, () => send(res, 400, { message: 'cannot read the request body' }));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // Initialise the sandbox now, as a provisioned function would, so the first invocation is warm.
+  warm();
+  return {
+    server,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await sandbox?.stop();
+    },
+  };
+}

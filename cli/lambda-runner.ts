@@ -1,0 +1,78 @@
+import { createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import type { LambdaError, RunnerRequest, RunnerResult } from './lambda-protocol.js';
+
+/**
+ * The Node.js side of a local Lambda: runs in a child process (`agentic-ai-framework
+ * __lambda-runner <module file> <export>`, working directory the code, environment the function's),
+ * imports the handler once as Lambda's runtime does at init, then calls it for each request line on
+ * stdin, one at a time, answering on fd 3.
+ */
+
+type Handler = (event: unknown, context: object, callback?: (error: unknown, result?: unknown) => void) => unknown;
+
+function lambdaError(error: unknown, fallbackType = 'Error'): LambdaError {
+  if (error instanceof Error) {
+    return { errorType: error.name || fallbackType, errorMessage: error.message, trace: (error.stack ?? '').split('\n') };
+  }
+  return { errorType: fallbackType, errorMessage: typeof error === 'string' ? error : JSON.stringify(error) };
+}
+
+function call(handler: Handler, request: RunnerRequest): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const context = {
+      ...request.context,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, request.deadlineMs - Date.now()),
+      done: (error: unknown, result?: unknown) => (error ? reject(error) : resolve(result)),
+      succeed: (result: unknown) => resolve(result),
+      fail: (error: unknown) => reject(error),
+    };
+    const callback = (error: unknown, result?: unknown): void => (error ? reject(error) : resolve(result));
+    try {
+      const returned = handler(request.event, context, callback);
+      // An async handler (or one returning a promise) answers with its value; a callback-style one
+      // (three parameters) answers through the callback.
+      if (returned !== undefined && typeof (returned as Promise<unknown>).then === 'function') (returned as Promise<unknown>).then(resolve, reject);
+      else if (handler.length < 3) resolve(returned);
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+export async function runLambdaRunner(moduleFile: string, exportName: string): Promise<void> {
+  const results = createWriteStream('', { fd: 3 });
+  const answer = (result: RunnerResult): Promise<void> =>
+    new Promise((resolve) => results.write(`${JSON.stringify(result)}\n`, () => resolve()));
+
+  let handler: Handler | undefined;
+  let initError: LambdaError | undefined;
+  try {
+    const mod = (await import(pathToFileURL(moduleFile).href)) as Record<string, unknown>;
+    const exported = mod[exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[exportName];
+    if (typeof exported === 'function') handler = exported as Handler;
+    else initError = { errorType: 'Runtime.HandlerNotFound', errorMessage: `${moduleFile} does not export a function ${exportName}` };
+  } catch (error) {
+    initError = { ...lambdaError(error), errorType: 'Runtime.ImportModuleError' };
+  }
+
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const request = JSON.parse(line) as RunnerRequest;
+    if (handler === undefined) {
+      await answer({ id: request.id, ok: false, error: initError! });
+      continue;
+    }
+    try {
+      const response = await call(handler, request);
+      await answer({ id: request.id, ok: true, response: response === undefined ? null : response });
+    } catch (error) {
+      await answer({ id: request.id, ok: false, error: lambdaError(error) });
+    }
+  }
+  // stdin closed: the endpoint is stopping this sandbox.
+  process.exit(0);
+}
