@@ -179,7 +179,7 @@ function lambdaRuntimeVariables(deployment: AgentDeployment, code: RunnableCode,
 
 /** What the agent process gets: the caller's environment, the template's, what the runtime adds, --env. */
 function processEnvironment(options: LocalOptions, deployment: AgentDeployment, s3: LocalS3Server, runtimeVariables: Record<string, string>): NodeJS.ProcessEnv {
-  const templateEnv = agentEnvironment(deployment, {});
+  const templateEnv = agentEnvironment(deployment, options.envOverrides);
   const region = parseEnvironmentString(options.record.environment).region;
   const env: NodeJS.ProcessEnv = {
     ...process.env,

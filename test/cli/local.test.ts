@@ -4,9 +4,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCode, AgentRuntimeType, BatchAgent, BedrockModel } from '../../src/index.js';
+import { AgentCode, AgentCoreDeploymentMethod, AgentRuntimeType, BatchAgent, BedrockModel } from '../../src/index.js';
 import { BatchAgentAgentCoreStack } from '../../examples/batch-agent-agentcore-runtime/stack.js';
 import { BatchAgentLambdaStack } from '../../examples/batch-agent-lambda/stack.js';
 import { startConverseEndpoint, type ConverseEndpoint } from '../agent/helpers/converse-endpoint.js';
@@ -30,6 +32,8 @@ const MODEL_ID = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
 const REQUEST = { contentType: 'data', content: { data: INVOICE_TEXT } };
 
 let appDir: string;
+/** Agents the tool cannot run locally as they are. */
+let edgeDir: string;
 let workDir: string;
 let bedrock: ConverseEndpoint;
 let xray: OtlpEndpoint;
@@ -54,6 +58,36 @@ beforeAll(async () => {
     runtime: { type: AgentRuntimeType.LAMBDA },
   });
   app.synth();
+
+  edgeDir = join(workDir, 'edge.out');
+  const edgeApp = new App({ outdir: edgeDir });
+  const edge = new Stack(edgeApp, 'Edge', { env: TEST_ENV });
+  const definition = () => ({
+    bedrockModel: BedrockModel.foundationModel('anthropic.claude-sonnet-4-20250514-v1:0'),
+    systemPrompt: new s3Assets.Asset(edge, `Prompt${edge.node.children.length}`, { path: join(FIXTURES, 'python-agent', 'main.py') }),
+  });
+  new BatchAgent(edge, 'Image', {
+    agentName: 'image-agent',
+    code: AgentCode.fromEcrImage(new ecr.Repository(edge, 'Repo'), 'v1'),
+    agentDefinition: definition(),
+    prompt: 'Summarise the document.',
+    runtime: { type: AgentRuntimeType.AGENTCORE, config: { deploymentMethod: AgentCoreDeploymentMethod.CONTAINER } },
+  });
+  new BatchAgent(edge, 'Queued', {
+    agentName: 'queued-agent',
+    agentDefinition: definition(),
+    prompt: 'Summarise the document.',
+    // Known only once deployed: a queue's ARN (Fn::GetAtt).
+    environment: { RESULT_QUEUE_ARN: new sqs.Queue(edge, 'Results', { enforceSSL: true }).queueArn },
+  });
+  new BatchAgent(edge, 'LambdaOnly', {
+    agentName: 'lambda-only-agent',
+    code: AgentCode.fromTypeScriptEntry({ lambdaEntry: join(FIXTURES, 'ts-agent', 'lambda.ts') }),
+    agentDefinition: definition(),
+    prompt: 'Summarise the document.',
+  });
+  edgeApp.synth();
+
   bedrock = await startConverseEndpoint(invoiceModel);
   // The AgentCore agent traces (AGENT_OBSERVABILITY_ENABLED): its spans come here.
   xray = await startOtlpEndpoint();
@@ -222,6 +256,27 @@ describe('errors: a message on stderr, a non-zero exit, nothing on stdout', () =
     const none = await runCli(['invoke', '--local', '--port', String(port), '--payload', '{}'], env);
     expect(none).toMatchObject({ code: 1, stdout: '' });
     expect(none.stderr).toContain(`nothing listens on http://127.0.0.1:${port}`);
+  });
+
+  it('a container image: not supported locally', async () => {
+    const run = await runCli(['local', 'image-agent', '--app', edgeDir], env);
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toContain('agent image-agent is a container image: not supported locally: build and run the image yourself');
+  });
+
+  it('a variable known only once deployed: named, unless given with --env', async () => {
+    const port = await freePort();
+    const run = await runCli(['local', 'queued-agent', '--app', edgeDir, '--port', String(port)], env);
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toMatch(/cannot resolve environment variable RESULT_QUEUE_ARN = .*Fn::GetAtt.*--env RESULT_QUEUE_ARN=<value>/);
+    const running = await startLocalCli(['queued-agent', '--app', edgeDir, '--port', String(port), '--env', 'RESULT_QUEUE_ARN=arn:aws:sqs:us-east-1:123456789012:results'], env);
+    expect(await running.stop()).toBe(0);
+  });
+
+  it('--runtime for code built for one runtime only: says why', async () => {
+    const run = await runCli(['local', 'lambda-only-agent', '--app', edgeDir, '--runtime', 'agentcore'], env);
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toContain('agent lambda-only-agent cannot run under the AGENTCORE contract: its code was built for LAMBDA only');
   });
 
   it('--help on the tool and on every command', async () => {
