@@ -135,22 +135,28 @@ async function local(args: string[], io: Io): Promise<number> {
   const appDir = String(values.app ?? 'cdk.out');
   const record = selectAgent(findAgents(appDir), query);
   const contract = contractOf(values.runtime, record.runtimeType);
-  const running = await startLocal({ appDir, record, contract, port, modelEndpoint, envOverrides: overrides, log: io.err });
-  io.err(`invoke it: ${TOOL} invoke --local --port ${port} --payload '{"contentType":"data","content":{"data":"..."}}'   (Ctrl-C stops it)`);
-  let signalled = false;
+  // Signals are handled from here on, so Ctrl-C during start-up also cleans up.
+  const interrupted = new AbortController();
+  let running: Awaited<ReturnType<typeof startLocal>> | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) return;
-    signalled = true;
+    if (interrupted.signal.aborted) return;
     io.err(`${signal}: stopping agent ${record.agentName}`);
-    void running.stop();
+    interrupted.abort();
+    void running?.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const code = await running.done;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  if (signalled) io.err('stopped');
-  return code;
+  try {
+    running = await startLocal({ appDir, record, contract, port, modelEndpoint, envOverrides: overrides, log: io.err, abort: interrupted.signal });
+    if (interrupted.signal.aborted) void running.stop();
+    else io.err(`invoke it: ${TOOL} invoke --local --port ${port} --payload '{"contentType":"data","content":{"data":"..."}}'   (Ctrl-C stops it)`);
+    const code = await running.done;
+    if (interrupted.signal.aborted) io.err('stopped');
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 function readPayload(values: Record<string, unknown>): unknown {

@@ -43,6 +43,8 @@ function call(handler: Handler, request: RunnerRequest): Promise<unknown> {
 }
 
 export async function runLambdaRunner(moduleFile: string, exportName: string): Promise<void> {
+  // Ctrl-C reaches the whole process group: the tool stops this sandbox by closing stdin.
+  process.on('SIGINT', () => undefined);
   const results = createWriteStream('', { fd: 3 });
   const answer = (result: RunnerResult): Promise<void> =>
     new Promise((resolve) => results.write(`${JSON.stringify(result)}\n`, () => resolve()));

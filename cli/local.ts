@@ -28,6 +28,8 @@ export interface LocalOptions {
   readonly modelEndpoint?: string;
   readonly envOverrides: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
+  /** Aborted by Ctrl-C: start-up stops waiting and cleans up. */
+  readonly abort?: AbortSignal;
 }
 
 /** AgentCore's start-up limit: the agent must answer /ping within it. */
@@ -288,6 +290,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
     const started = Date.now();
     let ready = false;
     while (!ready) {
+      if (options.abort?.aborted) throw new CliError(`interrupted while agent ${record.agentName} was starting`, 130);
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new CliError(`agent ${record.agentName} exited with ${child.exitCode ?? child.signalCode} before answering /ping (its log lines above say why)`);
       }

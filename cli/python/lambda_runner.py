@@ -7,6 +7,7 @@ a time, answering one JSON line each on file descriptor 3.
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -37,6 +38,8 @@ def error_of(exc, error_type=None):
 
 def main():
     module_name, function_name = sys.argv[1], sys.argv[2]
+    # Ctrl-C reaches the whole process group: the tool stops this sandbox by closing stdin.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.path.insert(0, os.getcwd())
     results = os.fdopen(3, "w", encoding="utf-8")
     handler, init_error = None, None
