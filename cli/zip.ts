@@ -1,19 +1,29 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { unzipSync, zipSync } from 'fflate';
+import { unzipSync, zipSync, type Zippable } from 'fflate';
 
-/** Every file under `dir`, keyed by its path relative to `dir` with `/` separators. */
-function filesUnder(dir: string): Record<string, Uint8Array> {
-  const files: Record<string, Uint8Array> = {};
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    files[relative(dir, path).split(sep).join('/')] = readFileSync(path);
-  }
+/**
+ * The date cdk-assets gives every entry of the zips it uploads (1980-01-01 00:00, the first DOS
+ * date), so the same files zip to the same bytes. Local time: fflate writes the DOS fields from the
+ * local-time getters, so this is 1980-01-01 00:00 in the archive in any time zone.
+ */
+const ZIP_ENTRY_DATE = new Date(1980, 0, 1, 0, 0, 0);
+
+/** Every file under `dir`, keyed by its path relative to `dir` with `/` separators, in path order. */
+function filesUnder(dir: string): Zippable {
+  const paths = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+  const files: Zippable = {};
+  for (const path of paths) files[relative(dir, path).split(sep).join('/')] = [readFileSync(path), { mtime: ZIP_ENTRY_DATE }];
   return files;
 }
 
-/** A staged directory zipped, as `cdk deploy` uploads an asset whose packaging is zip. */
+/**
+ * A staged directory zipped, as `cdk deploy` uploads an asset whose packaging is zip: entries in
+ * path order with a fixed date, so every run (and both contracts' runs) serve the same bytes.
+ */
 export function zipDirectory(dir: string): Uint8Array {
   return zipSync(filesUnder(dir));
 }
