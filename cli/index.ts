@@ -226,11 +226,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     switch (command) {
       case undefined:
+        // A usage mistake: the help goes to stderr, keeping stdout for results.
+        io.err(HELP);
+        return 2;
       case '-h':
       case '--help':
       case 'help':
         io.out(HELP);
-        return command === undefined ? 2 : 0;
+        return 0;
       case 'local':
         return await local(rest, io);
       case 'invoke':
