@@ -57,6 +57,18 @@ beforeAll(async () => {
     expectJson: true,
     runtime: { type: AgentRuntimeType.LAMBDA },
   });
+  const node = new Stack(app, 'Node', { env: TEST_ENV });
+  new BatchAgent(node, 'NodeAgent', {
+    agentName: 'node-agent',
+    code: AgentCode.fromNodejsDirectory(join(FIXTURES, 'node-agent')),
+    agentDefinition: {
+      bedrockModel: BedrockModel.foundationModel('anthropic.claude-sonnet-4-20250514-v1:0'),
+      systemPrompt: new s3Assets.Asset(node, 'Prompt', { path: resolve(import.meta.dirname, '..', '..', 'examples', 'batch-agent-lambda', 'prompt.txt') }),
+    },
+    prompt: 'Extract the invoice fields as JSON.',
+    expectJson: true,
+    runtime: { type: AgentRuntimeType.AGENTCORE },
+  });
   app.synth();
 
   edgeDir = join(workDir, 'edge.out');
@@ -206,6 +218,22 @@ describe.skipIf(!HAS_PYTHON)('a Python agent (AgentCode.fromPythonDirectory)', (
   });
 });
 
+describe('the Node.js agent of docs/bring-your-own-agent.md (AgentCode.fromNodejsDirectory)', () => {
+  it.each([undefined, 'lambda'])('runs under --runtime %s and answers', async (runtime) => {
+    const port = await freePort();
+    const running = await startLocalCli(cliArgs('node-agent', '--port', String(port), ...(runtime === undefined ? [] : ['--runtime', runtime])), env);
+    try {
+      expect(running.stderr()).toContain(`(${runtime === undefined ? 'AGENTCORE' : 'LAMBDA'} contract`);
+      const { stdout } = await invokeLocal(running);
+      expect(JSON.parse(stdout)).toMatchObject({
+        result: { firstLine: INVOICE_TEXT.split('\n')[0], characters: INVOICE_TEXT.length, modelId: 'anthropic.claude-sonnet-4-20250514-v1:0' },
+      });
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+  });
+});
+
 describe('errors: a message on stderr, a non-zero exit, nothing on stdout', () => {
   it('no cloud assembly', async () => {
     const run = await runCli(['local', 'InvoiceAgent', '--app', join(workDir, 'missing')], env);
@@ -298,6 +326,7 @@ describe('errors: a message on stderr, a non-zero exit, nothing on stdout', () =
       ['/Lambda/InvoiceAgent/RuntimeLambda', 'LAMBDA'],
       ['/AgentCore/InvoiceAgent/RuntimeAgentCore', 'AGENTCORE'],
       ['/Python/PyAgent/RuntimeLambda', 'LAMBDA'],
+      ['/Node/NodeAgent/RuntimeAgentCore', 'AGENTCORE'],
     ]);
     expect(records[2]!.code).toMatchObject({ defaultAgent: false, sameFiles: true });
   });
