@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchAgentAgentCoreStack } from '../../examples/batch-agent-agentcore-runtime/stack';
-import { BatchAgentLambdaStack } from '../../examples/batch-agent-lambda/stack';
+import { BatchAgentAgentCoreStack } from '../../examples/batch-agent-agentcore-runtime/stack.js';
+import { BatchAgentLambdaStack } from '../../examples/batch-agent-lambda/stack.js';
 import type { AgentRecord } from '../../cli/agent-record.js';
-import { TEST_ENV } from '../helpers/test-app';
-import { runCli } from './cli-process';
-import { cloudFormationOf, startAwsStandIn, type AwsStandIn } from './helpers-deployed/aws-stand-in';
+import { TEST_ENV } from '../helpers/test-app.js';
+import { runCli } from './cli-process.js';
+import { cloudFormationOf, startAwsStandIn, type AwsStandIn } from './helpers-deployed/aws-stand-in.js';
 
 const ACCESS_KEY = 'AKIDCLITEST000000001';
 const RUNTIME_ID = 'Lambda_invoice_extractor_0a1b2c3d-AbCdEfGhIj';
@@ -121,7 +121,7 @@ describe('invoke a deployed agent', () => {
   });
 
   it('no credentials: says so', async () => {
-    const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, ...noCredentials } = env;
+    const noCredentials = Object.fromEntries(Object.entries(env).filter(([name]) => !['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].includes(name)));
     const run = await runCli(['invoke', '/Lambda/InvoiceAgent', '--app', appDir, '--payload', PAYLOAD], noCredentials);
     expect(run.code).not.toBe(0);
     expect(run.stdout).toBe('');
