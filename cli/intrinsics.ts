@@ -40,8 +40,7 @@ const NAMED_BY_REF: Record<string, { readonly property: string; readonly maxLeng
   'AWS::IAM::Role': { property: 'RoleName', maxLength: 64 },
   'AWS::S3::Bucket': { property: 'BucketName', maxLength: 63, lowercase: true },
   'AWS::DynamoDB::Table': { property: 'TableName', maxLength: 255 },
-  'AWS::SQS::Queue': { property: 'QueueName', maxLength: 80 },
-  'AWS::SNS::Topic': { property: 'TopicName', maxLength: 256 },
+  // Not a queue or a topic: their Ref is the queue URL and the topic ARN, not the name.
 };
 
 function pseudoParameters(target: DeployTarget): Record<string, string> {

@@ -8,7 +8,7 @@ import { zipSync } from 'fflate';
 import type { IConstruct } from 'constructs';
 import type { LocalS3 } from '../agent/helpers/local-aws.js';
 import { TEST_ENV, VALIDATION_CONTEXT } from '../helpers/test-app.js';
-import { resolvePlaceholders, type CfnTemplate, type DeployTarget } from './intrinsics.js';
+import { resolvePlaceholders, type CfnTemplate, type DeployTarget } from '../../cli/intrinsics.js';
 
 /** The resource types an agent runs as. */
 export const AGENT_RESOURCE_TYPES = ['AWS::Lambda::Function', 'AWS::BedrockAgentCore::Runtime'] as const;
@@ -70,7 +70,7 @@ export async function synthesizeExample<S extends Stack>(
     const agentResources = Object.fromEntries(Object.entries(agents).map(([name, pick]) => [name, agentResourceId(pick(stack))]));
     const artifact = app.synth().getStackByName(stack.stackName);
     const template = artifact.template as CfnTemplate;
-    const target: DeployTarget = { template, stackName: stack.stackName, account: TEST_ENV.account, region: TEST_ENV.region };
+    const target: DeployTarget = { template, stackName: stack.stackName, account: TEST_ENV.account, region: TEST_ENV.region, partition: 'aws', urlSuffix: 'amazonaws.com' };
     const fileAssets = await readAssetManifests(directory, target);
     return {
       directory,

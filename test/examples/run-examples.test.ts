@@ -15,7 +15,7 @@ import { startOtlpEndpoint, type OtlpEndpoint } from '../agent/helpers/otlp-endp
 import { TEST_ENV } from '../helpers/test-app.js';
 import { bounded, handlerModule, invokeLambdaHandler, startAgentCoreServer } from './agent-processes.js';
 import { assetAt, publishAssets, synthesizeExample, type SynthesizedExample } from './assembly.js';
-import { resolveEnvironment, resolveString } from './intrinsics.js';
+import { resolveEnvironment, resolveString } from '../../cli/intrinsics.js';
 import { EXPECTED_ANSWER, INVOICE_TEXT, invoiceModel, TOOL_NAME, TOOL_OUTPUT, TOOL_USE_ID } from './invoice-model.js';
 
 /**
@@ -141,7 +141,7 @@ function jsonLines(text: string): Array<Record<string, unknown>> {
 
 /** Invokes a Lambda agent's handler, from its staged code, with the event Lambda passes. */
 async function runLambdaAgent(ex: SynthesizedExample, logicalId: string): Promise<AgentRun> {
-  const props = ex.template.Resources[logicalId]!.Properties ?? {};
+  const props = ex.template.Resources![logicalId]!.Properties ?? {};
   const variables = (props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   const env = resolveEnvironment(logicalId, variables, ex.target);
   const code = props.Code as { S3Bucket: unknown; S3Key: unknown };
@@ -180,7 +180,7 @@ async function runLambdaAgent(ex: SynthesizedExample, logicalId: string): Promis
 
 /** Starts an AgentCore agent's staged direct code and POSTs one invocation, as AgentCore does. */
 async function runAgentCoreAgent(ex: SynthesizedExample, logicalId: string): Promise<AgentRun> {
-  const props = ex.template.Resources[logicalId]!.Properties ?? {};
+  const props = ex.template.Resources![logicalId]!.Properties ?? {};
   const env = resolveEnvironment(logicalId, (props.EnvironmentVariables as Record<string, unknown> | undefined) ?? {}, ex.target);
   const artifact = props.AgentRuntimeArtifact as {
     CodeConfiguration?: { Code: { S3: { Bucket: unknown; Prefix: unknown } }; EntryPoint: string[]; Runtime: string };
@@ -237,7 +237,7 @@ describe.each(EXAMPLES)('example $name', (exampleCase) => {
 
   it.each(exampleCase.agents)('%s offers the example tool to the model, calls it and answers, from the synthesized template and staged assets', async (agent) => {
     const logicalId = ex.agentResources[agent]!;
-    const type = ex.template.Resources[logicalId]!.Type;
+    const type = ex.template.Resources![logicalId]!.Type;
     const first = bedrock.calls.length;
     const { env, response, warnings } = type === 'AWS::Lambda::Function' ? await runLambdaAgent(ex, logicalId) : await runAgentCoreAgent(ex, logicalId);
     const calls: ConverseCall[] = bedrock.calls.slice(first);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { resolveEnvironment, resolvePlaceholders, type DeployTarget } from './intrinsics.js';
+import { resolveEnvironment, resolvePlaceholders, type DeployTarget } from '../../cli/intrinsics.js';
 
 const target: DeployTarget = {
   stackName: 'Example',
   account: '123456789012',
   region: 'us-east-1',
+  partition: 'aws',
+  urlSuffix: 'amazonaws.com',
   template: {
     Parameters: { BootstrapVersion: { Default: '/cdk-bootstrap/hnb659fds/version' } },
     Resources: {
