@@ -1,3 +1,4 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import { AgentLayer } from './agent-layer';
 import { BedrockModel } from './bedrock-model';
@@ -53,7 +54,7 @@ export function validateAgentProps(props: unknown): void {
   optionalArray(type, 'agentDefinition.lambdaLayers', definition.lambdaLayers, 'an array of AgentLayer',
     (layer, field) => requireInstance(type, field, layer, AgentLayer, 'an AgentLayer (AgentLayer.fromDirectory or AgentLayer.fromLayerVersionArn), not a lambda.ILayerVersion'));
   optionalArray(type, 'agentDefinition.additionalPolicyStatementsForTools', definition.additionalPolicyStatementsForTools, 'an array of iam.PolicyStatement',
-    (statement, field) => optionalObject(type, field, statement ?? null, 'an iam.PolicyStatement'));
+    (statement, field) => requireInstance(type, field, statement, iam.PolicyStatement, 'an iam.PolicyStatement (from JSON: iam.PolicyStatement.fromJson(...))'));
 
   if (p.runtime !== undefined) {
     requireObject(type, 'runtime', p.runtime, `an AgentRuntimeConfig {type: ${Object.values(AgentRuntimeType).join(' or ')}, config?}`);
@@ -72,6 +73,7 @@ export function validateAgentProps(props: unknown): void {
 /** Checks the props BatchAgent adds. */
 export function validateBatchAgentProps(props: unknown): void {
   const type = runtimeTypeOf(props);
+  requireObject(type, 'props', props);
   const p = props as Record<string, unknown>;
   requireString(type, 'prompt', p.prompt);
   optionalBoolean(type, 'expectJson', p.expectJson);

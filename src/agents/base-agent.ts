@@ -128,7 +128,8 @@ export interface BaseAgentProps {
   readonly network?: AgentNetwork;
 
   /**
-   * Key for the agent's environment (Lambda) and log group; the execution role may use it.
+   * Key for the agent's environment (Lambda) and log group. The Lambda execution role may decrypt
+   * with it (to read its environment); CloudWatch Logs uses it for the log group under the key policy.
    *
    * @default - the stack's shared agent key (one customer managed key with rotation per stack)
    */

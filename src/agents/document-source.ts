@@ -58,6 +58,10 @@ export function validateDocumentSource(type: AgentRuntimeType, field: string, va
   if (!(value instanceof DocumentSource)) {
     throw new InvalidRuntimeConfigError(type, `${field} is ${describeValue(value)}; allowed: DocumentSource.fromBucket(bucket, prefix)`, field);
   }
+  const bucket: unknown = value.bucket;
+  if (typeof bucket !== 'object' || bucket === null || typeof (bucket as s3.IBucket).arnForObjects !== 'function') {
+    throw new InvalidRuntimeConfigError(type, `${field}.bucket is ${describeValue(bucket)}; allowed: an s3.IBucket, e.g. s3.Bucket.fromBucketName(this, 'Docs', 'my-bucket')`, `${field}.bucket`);
+  }
   const prefix: unknown = value.prefix;
   if (typeof prefix !== 'string' || (!Token.isUnresolved(prefix) && (prefix.startsWith('/') || prefix.includes('*')))) {
     throw new InvalidRuntimeConfigError(type,

@@ -233,6 +233,18 @@ const HANDLER_EXTENSIONS: Record<AgentCodeLanguage, string[]> = {
 };
 
 /**
+ * The file a Lambda handler names, as each runtime reads it: Node.js takes the module up to the
+ * first dot (`index.nested.handler` is export `nested.handler` of `index`); Python imports the
+ * dotted module before the last dot (`pkg.main.handler` is `pkg/main.py`).
+ */
+function handlerModule(handler: string, language: AgentCodeLanguage): string {
+  if (language === AgentCodeLanguage.PYTHON) {
+    return handler.slice(0, Math.max(handler.lastIndexOf('.'), 0)).replace(/\./g, '/');
+  }
+  return handler.slice(0, Math.max(handler.indexOf('.'), 0));
+}
+
+/**
  * The entrypoint must be in the directory: otherwise the code deploys and every invocation fails
  * with the runtime's "cannot find module" error.
  */
@@ -285,8 +297,8 @@ export class DirectoryAgentCode extends AgentCode {
     requireDirectory(this.lambdaDirectory, AgentRuntimeType.LAMBDA);
     const python = this.language === AgentCodeLanguage.PYTHON;
     const handler = this.lambdaHandler;
-    const module = handler.slice(0, Math.max(handler.lastIndexOf('.'), 0));
-    requireEntrypointFile(this.lambdaDirectory, HANDLER_EXTENSIONS[this.language].map((ext) => `${module}${ext}`), AgentRuntimeType.LAMBDA, 'code (entrypoints.lambdaHandler)');
+    requireEntrypointFile(this.lambdaDirectory, HANDLER_EXTENSIONS[this.language].map((ext) => `${handlerModule(handler, this.language)}${ext}`),
+      AgentRuntimeType.LAMBDA, 'code (entrypoints.lambdaHandler)');
     return {
       code: lambda.Code.fromAsset(this.lambdaDirectory),
       handler,

@@ -1,6 +1,7 @@
 import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AgentCodeLanguage, AgentCoreCodeConfig, repositoryFromImageUri } from './agent-code';
@@ -14,8 +15,8 @@ import { InvalidRuntimeConfigError } from './errors';
 import { toRuntimeName } from './runtime-name';
 import { AgentCoreDeploymentMethod, AgentRuntimeType } from './runtime-type';
 import { recordRunMetadata } from './run-metadata';
-import { addToExecutionRole } from './execution-role';
-import { describeValue, optionalDuration, optionalEnum, optionalNumber, optionalObject, optionalString } from './input-checks';
+import { addToExecutionRole, ExecutionRolePrincipal } from './execution-role';
+import { describeValue, optionalDuration, optionalEnum, optionalInstance, optionalNumber, optionalObject, optionalString } from './input-checks';
 import { AgentNetwork } from './network';
 import { rejectForeignKeys, validateAgentName, validateCommonProps, validateDurationRange, validateIntegerRange } from './validation';
 
@@ -27,8 +28,14 @@ const ENV_KEY = /^[a-zA-Z_][a-zA-Z0-9_]{0,99}$/;
 const MAX_ENV_VARS = 50;
 const MAX_ENV_VALUE = 2048;
 const LAMBDA_ONLY_KEYS = ['ephemeralStorageSize'] as const;
-/** AgentCore sets AWS_* variables (Region, credentials) in the session itself. */
-const RESERVED_ENV_PREFIX = 'AWS_';
+/**
+ * Variables AgentCore sets in each session itself (Region and credentials, as any AWS compute
+ * service does); SDK settings such as AWS_MAX_ATTEMPTS stay the user's, as on Lambda.
+ */
+const RESERVED_ENV_KEYS = [
+  'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+];
 
 /**
  * Properties of an `AgentCoreAgentRuntime`.
@@ -68,7 +75,7 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
   public readonly agentCoreEndpoint: agentcore.RuntimeEndpoint;
 
   /**
-   * The runtime's name, derived from the agent name.
+   * The runtime's name: the stack's name and the agent's, then a hash of the stack name and construct path.
    */
   public readonly runtimeName: string;
 
@@ -81,10 +88,10 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
     const config = props.config ?? {};
     validateAgentCoreProps(this, props);
 
-    this.runtimeName = toRuntimeName(Stack.of(this).stackName, props.agentName, this.node.path);
+    this.runtimeName = toRuntimeName(Stack.of(this), props.agentName, this.node.path);
     this.logGroup = createAgentLogGroup(this, props);
     this.executionRole = props.executionRole ?? createAgentCoreExecutionRole(this, props.agentName, this.runtimeName);
-    this.grantPrincipal = this.executionRole;
+    this.grantPrincipal = new ExecutionRolePrincipal(this, this.executionRole);
     for (const [key, value] of Object.entries(props.environment ?? {})) {
       this.addEnvironment(key, value);
     }
@@ -152,8 +159,8 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
     if (typeof key !== 'string' || !ENV_KEY.test(key)) {
       throw new InvalidRuntimeConfigError(TYPE, `environment variable name '${key}' is invalid; allowed: 1 to 100 letters, digits or '_', not starting with a digit`, 'environment');
     }
-    if (key.startsWith(RESERVED_ENV_PREFIX)) {
-      throw new InvalidRuntimeConfigError(TYPE, `environment variable '${key}' is reserved: AgentCore sets the ${RESERVED_ENV_PREFIX}* variables itself; allowed: a name not starting with ${RESERVED_ENV_PREFIX}`, 'environment');
+    if (RESERVED_ENV_KEYS.includes(key)) {
+      throw new InvalidRuntimeConfigError(TYPE, `environment variable '${key}' is reserved: AgentCore sets the Region and credential variables itself; allowed: any name but ${RESERVED_ENV_KEYS.join(', ')}`, 'environment');
     }
     if (typeof value !== 'string') {
       throw new InvalidRuntimeConfigError(TYPE, `environment.${key} is ${describeValue(value)}; allowed: a string`, `environment.${key}`);
@@ -179,7 +186,7 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
       const image: AgentCoreCodeConfig = config.imageUri
         ? { imageUri: config.imageUri, imageRepository: repositoryFromImageUri(this, 'ImageRepository', config.imageUri) }
         : props.code.bindForAgentCore(this);
-      image.imageRepository?.grantPull(this.executionRole);
+      image.imageRepository?.grantPull(this);
       return agentcore.AgentRuntimeArtifact.fromImageUri(image.imageUri!);
     }
 
@@ -220,6 +227,7 @@ function validateAgentCoreProps(scope: Construct, props: AgentCoreAgentRuntimePr
   if (props.network) {
     warnIfOnlyPublicSubnets(scope, props.network);
   }
+  optionalInstance(TYPE, 'runtime.config.architecture', (config as { architecture?: unknown }).architecture, lambda.Architecture, 'lambda.Architecture.ARM_64 (AgentCore runs ARM64 only)');
   const architecture = (config as { architecture?: { name: string } }).architecture;
   if (architecture !== undefined && architecture.name !== 'arm64') {
     throw new InvalidRuntimeConfigError(TYPE, `runtime.config.architecture is ${architecture.name}; allowed: arm64 (AgentCore runs ARM64 only)`, 'runtime.config.architecture');

@@ -29,7 +29,8 @@ export interface CommonAgentProps {
   readonly environment?: { [key: string]: string };
 
   /**
-   * Key that encrypts the Lambda environment and the agent's log group; the execution role may use it.
+   * Key that encrypts the Lambda environment and the agent's log group. The Lambda execution role may
+   * decrypt with it (its environment); CloudWatch Logs uses it for the log group under the key policy.
    *
    * @default - AWS managed encryption
    */

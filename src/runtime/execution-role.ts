@@ -1,4 +1,4 @@
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Dependable, IConstruct } from 'constructs';
 
@@ -8,12 +8,39 @@ import { Dependable, IConstruct } from 'constructs';
  * nothing (its policy dependable is empty); the agent would deploy and then fail on its first
  * call, so say so at synth instead.
  */
-export function addToExecutionRole(scope: IConstruct, role: iam.IRole, statement: iam.PolicyStatement): void {
+export function addToExecutionRole(scope: IConstruct, role: iam.IRole, statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
   const result = role.addToPrincipalPolicy(statement);
   const attached = result.statementAdded && result.policyDependable !== undefined
     && Dependable.of(result.policyDependable).dependencyRoots.length > 0;
   if (!attached) {
     Annotations.of(scope).addWarningV2('agentic-ai-framework:executionRoleImmutable',
-      `The execution role ${role.node.path} does not accept new statements (an immutable imported role); add this statement to it yourself: ${JSON.stringify(statement.toStatementJson())}`);
+      `The execution role ${role.node.path} does not accept new statements (an immutable imported role); add this statement to it yourself: ${JSON.stringify(Stack.of(scope).resolve(statement.toStatementJson()))}`);
+  }
+  return result;
+}
+
+/**
+ * The principal grants to an agent runtime go to: its execution role, with every statement passing
+ * through `addToExecutionRole`, so that grants made with `bucket.grantRead(runtime)` or
+ * `model.grantInvoke(runtime)` are reported like the runtime's own when the role drops them.
+ */
+export class ExecutionRolePrincipal implements iam.IPrincipal {
+  public readonly grantPrincipal: iam.IPrincipal = this;
+  public readonly assumeRoleAction: string;
+  public readonly policyFragment: iam.PrincipalPolicyFragment;
+  public readonly principalAccount?: string;
+
+  constructor(private readonly scope: IConstruct, public readonly role: iam.IRole) {
+    this.assumeRoleAction = role.assumeRoleAction;
+    this.policyFragment = role.policyFragment;
+    this.principalAccount = role.principalAccount;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    return addToExecutionRole(this.scope, this.role, statement);
+  }
+
+  public toString(): string {
+    return this.role.toString();
   }
 }

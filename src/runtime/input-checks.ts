@@ -16,6 +16,7 @@ export function describeValue(value: unknown): string {
     if (Token.isUnresolved(value)) return `a token (${value})`;
     return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}...` : value);
   }
+  if (typeof value === 'number' && Token.isUnresolved(value)) return 'a token';
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
   if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
   if (Array.isArray(value)) return `an array ${preview(value)}`;
@@ -98,5 +99,5 @@ export function optionalStringMap(type: AgentRuntimeType, field: string, value: 
 
 /** An optional member of a string enum. */
 export function optionalEnum(type: AgentRuntimeType, field: string, value: unknown, members: readonly unknown[], allowed?: string): void {
-  if (value !== undefined && !members.includes(value)) fail(type, field, value, allowed ?? members.join(', '));
+  if (value !== undefined && !Token.isUnresolved(value) && !members.includes(value)) fail(type, field, value, allowed ?? members.join(', '));
 }

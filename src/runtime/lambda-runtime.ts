@@ -10,7 +10,7 @@ import { LambdaRuntimeConfig } from './config';
 import { InvalidRuntimeConfigError } from './errors';
 import { AgentRuntimeType } from './runtime-type';
 import { recordRunMetadata } from './run-metadata';
-import { addToExecutionRole } from './execution-role';
+import { addToExecutionRole, ExecutionRolePrincipal } from './execution-role';
 import { optionalDuration, optionalInstance, optionalNumber, optionalObject, optionalSize } from './input-checks';
 import {
   rejectForeignKeys, validateAgentName, validateCommonProps, validateDurationRange, validateIntegerRange, validateSizeRange,
@@ -67,7 +67,7 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of agent ${props.agentName} (Lambda)`,
     });
-    this.grantPrincipal = this.executionRole;
+    this.grantPrincipal = new ExecutionRolePrincipal(this, this.executionRole);
 
     const code = props.code.bindForLambda(this);
     this.agentFunction = new lambda.Function(this, 'Function', {
@@ -122,7 +122,7 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
       resources: [this.logGroup.logGroupArn],
     }));
     // Lambda decrypts a customer-managed environment key as the execution role.
-    props.encryptionKey?.grantDecrypt(this.executionRole);
+    props.encryptionKey?.grantDecrypt(this);
     if (props.network) {
       this.grantVpcAccess();
     }

@@ -1,4 +1,4 @@
-import { CfnElement, Stack } from 'aws-cdk-lib';
+import { CfnElement } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AgentCodeRunInfo } from './agent-code';
 import { AgentRuntimeType } from './runtime-type';
@@ -22,5 +22,6 @@ export interface AgentRunMetadata {
 
 /** Records `metadata` on `scope`, with the logical id of `resource` as CloudFormation will name it. */
 export function recordRunMetadata(scope: Construct, resource: CfnElement, metadata: Omit<AgentRunMetadata, 'resourceLogicalId'>): void {
-  scope.node.addMetadata(AGENT_METADATA_TYPE, { ...metadata, resourceLogicalId: Stack.of(resource).getLogicalId(resource) });
+  // The logical id token, resolved at synth, so that a later overrideLogicalId is what gets recorded.
+  scope.node.addMetadata(AGENT_METADATA_TYPE, { ...metadata, resourceLogicalId: resource.logicalId });
 }

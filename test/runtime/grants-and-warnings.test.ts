@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { AgentCoreAgentRuntime, AgentRuntimeFactory, AgentRuntimeType, IAgentRuntime } from '../../src';
+import { ExecutionRolePrincipal } from '../../src/runtime/execution-role';
 import { synth, testStack } from '../helpers/test-app';
 import { nodeAgentCode } from './fixtures';
 
@@ -25,7 +26,7 @@ describe.each(TYPES)('%s runtime', (type) => {
     const stack = testStack();
     const agent = runtime(stack, type);
     const bucket = new s3.Bucket(stack, 'Data');
-    expect(agent.grantPrincipal).toBe(agent.executionRole);
+    expect((agent.grantPrincipal as ExecutionRolePrincipal).role).toBe(agent.executionRole);
     const grant = bucket.grantRead(agent);
     expect(grant.success).toBe(true);
     const bucketArn = stack.resolve(bucket.bucketArn);
@@ -36,8 +37,14 @@ describe.each(TYPES)('%s runtime', (type) => {
   it('warns at synth when the execution role is an immutable import that would drop its statements', () => {
     const stack = testStack();
     const role = iam.Role.fromRoleArn(stack, 'Shared', 'arn:aws:iam::123456789012:role/shared', { mutable: false });
-    runtime(stack, type, role);
-    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('does not accept new statements .*add this statement to it yourself'));
+    const agent = runtime(stack, type, role);
+    new s3.Bucket(stack, 'Data').grantRead(agent);
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('does not accept new statements .*add this statement to it yourself'))
+      .map((warning) => JSON.stringify(warning.entry.data));
+    // The runtime's own statements and a grant made to the runtime are all reported, tokens resolved.
+    expect(warnings.some((warning) => warning.includes('logs:PutLogEvents'))).toBe(true);
+    expect(warnings.some((warning) => warning.includes('s3:GetObject*'))).toBe(true);
+    expect(warnings.join('\n')).not.toContain('${Token');
   });
 });
 
