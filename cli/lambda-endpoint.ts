@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createInterface } from 'node:readline';
+import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { LambdaContextFields, LambdaError, RunnerRequest, RunnerResult } from './lambda-protocol.js';
+import { answerClientErrors, refusedReason, requestPath } from './local-http.js';
 
 /**
  * The Lambda contract on 127.0.0.1: an HTTP endpoint that runs the handler as Lambda would. The
@@ -14,6 +16,9 @@ import type { LambdaContextFields, LambdaError, RunnerRequest, RunnerResult } fr
  *   POST /2015-03-31/functions/<name>/invocations   the Lambda Invoke API path (as Lambda's runtime
  *   POST /invocations                                interface emulator serves it); body = event
  *   GET  /ping                                       200 once the endpoint is up (a local convenience)
+ *
+ * As Lambda, a request body over 6 MB answers 413 (RequestEntityTooLargeException). Only a Host of
+ * 127.0.0.1:<port> or localhost:<port> is served, and no request with an Origin (cli/local-http.ts).
  *
  * A handler error answers 200 with `X-Amz-Function-Error: Unhandled` and `{errorType, errorMessage,
  * trace}`, as Lambda's Invoke does.
@@ -43,6 +48,8 @@ class Sandbox {
   private readonly child: ChildProcess;
   private readonly pending = new Map<string, (outcome: Outcome) => void>();
   private exitCode: number | null | undefined;
+  /** Set by kill(): the sandbox takes no more invocations, though its process may not have exited yet. */
+  private killed = false;
   readonly exited: Promise<void>;
 
   constructor(command: SandboxCommand) {
@@ -78,6 +85,10 @@ class Sandbox {
         try {
           result = JSON.parse(line) as RunnerResult;
         } catch {
+          // Invocations run one at a time: the pending one fails now, not at its timeout.
+          const error: LambdaError = { errorType: 'Runtime.MarshalError', errorMessage: `the runner sent a result that is not JSON: ${line.slice(0, 200)}` };
+          for (const settle of this.pending.values()) settle({ ok: false, error });
+          this.pending.clear();
           return;
         }
         const settle = this.pending.get(result.id);
@@ -89,7 +100,7 @@ class Sandbox {
   }
 
   get alive(): boolean {
-    return this.exitCode === undefined;
+    return this.exitCode === undefined && !this.killed;
   }
 
   invoke(request: RunnerRequest): Promise<Outcome> {
@@ -105,24 +116,49 @@ class Sandbox {
 
   /** Ends the runner: stdin closed (it exits), then SIGKILL if it lingers. */
   async stop(graceMs = 2_000): Promise<void> {
-    if (!this.alive) return;
+    if (this.exitCode !== undefined) return;
+    if (this.killed) {
+      await this.exited;
+      return;
+    }
     this.child.stdin?.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
   }
 
+  /** SIGKILL now, for a process about to exit (no waiting). */
+  killNow(): void {
+    if (this.exitCode === undefined) this.child.kill('SIGKILL');
+  }
+
+  /** SIGKILL; the sandbox counts as dead at once, so the next invocation starts a fresh one. */
   kill(): Promise<void> {
-    if (this.alive) this.child.kill('SIGKILL');
+    if (this.alive) {
+      this.killed = true;
+      this.child.kill('SIGKILL');
+    }
     return this.exited;
   }
 }
 
+/** Lambda's limit on a synchronous invocation's request payload. */
+export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+class TooLarge extends Error {}
+
+/** The body as text; rejects with TooLarge past MAX_REQUEST_BYTES (the rest is read and dropped). */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    let size = 0;
+    let over = Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > MAX_REQUEST_BYTES) over = true;
+      if (!over) chunks.push(chunk);
+    });
+    req.on('end', () => (over ? reject(new TooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
@@ -138,6 +174,8 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/[^/]+\/invocations$/;
 export interface LambdaEndpoint {
   readonly server: Server;
   close(): Promise<void>;
+  /** SIGKILL the sandbox now, synchronously (the tool is exiting). */
+  killNow(): void;
 }
 
 /** Starts the endpoint on 127.0.0.1:`port` (rejects with the listen error, e.g. EADDRINUSE). */
@@ -166,10 +204,21 @@ export async function startLambdaEndpoint(port: number, options: LambdaEndpointO
     return { requestId, outcome };
   };
 
+  let boundPort = port;
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (path === '/ping' && (req.method === 'GET' || req.method === 'HEAD')) {
-      send(res, 200, { status: 'Healthy', time_of_last_update: Math.floor(Date.now() / 1000) });
+    const refused = refusedReason(req, boundPort);
+    if (refused !== undefined) {
+      send(res, 403, { message: refused });
+      return;
+    }
+    const path = requestPath(req);
+    if (path === undefined) {
+      send(res, 400, { message: `cannot parse the request target ${JSON.stringify(req.url ?? '')}` });
+      return;
+    }
+    if (path === '/ping') {
+      if (req.method === 'GET' || req.method === 'HEAD') send(res, 200, { status: 'Healthy', time_of_last_update: Math.floor(Date.now() / 1000) });
+      else send(res, 405, { message: 'GET /ping' }, { Allow: 'GET, HEAD' });
       return;
     }
     if (path !== '/invocations' && !INVOKE_PATH.test(path)) {
@@ -196,8 +245,15 @@ export async function startLambdaEndpoint(port: number, options: LambdaEndpointO
       const headers = { 'X-Amzn-RequestId': requestId, 'X-Amz-Executed-Version': '$LATEST' };
       if (outcome.ok) send(res, 200, outcome.response, headers);
       else send(res, 200, outcome.error, { ...headers, 'X-Amz-Function-Error': 'Unhandled' });
-    }, () => send(res, 400, { message: 'cannot read the request body' }));
+    }, (error: unknown) => {
+      if (error instanceof TooLarge) {
+        send(res, 413, { Type: 'User', message: `Request must be smaller than ${MAX_REQUEST_BYTES} bytes for the InvokeFunction operation` }, {
+          'X-Amzn-ErrorType': 'RequestEntityTooLargeException',
+        });
+      } else send(res, 400, { message: 'cannot read the request body' });
+    });
   });
+  answerClientErrors(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -206,6 +262,7 @@ export async function startLambdaEndpoint(port: number, options: LambdaEndpointO
       resolve();
     });
   });
+  boundPort = (server.address() as AddressInfo).port;
   // Initialise the sandbox now, as a provisioned function would, so the first invocation is warm.
   warm();
   return {
@@ -217,5 +274,6 @@ export async function startLambdaEndpoint(port: number, options: LambdaEndpointO
       });
       await sandbox?.stop();
     },
+    killNow: () => sandbox?.killNow(),
   };
 }

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FileAsset } from './deployment.js';
+import { answerClientErrors, refusedReason, requestPath } from './local-http.js';
 import { zipDirectory } from './zip.js';
 
 /**
@@ -24,7 +25,7 @@ interface ServedObject {
 
 function xmlError(res: ServerResponse, status: number, code: string, message: string, resource: string): void {
   const body =
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>` +
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message.replace(/[<>&]/g, '')}</Message>` +
     `<Resource>${resource.replace(/[<>&]/g, '')}</Resource><RequestId>local</RequestId></Error>`;
   res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), 'x-amz-request-id': 'local' });
   res.end(body);
@@ -38,9 +39,18 @@ function bytesOf(object: ServedObject): Uint8Array {
   return object.bytes;
 }
 
-function handle(objects: Map<string, ServedObject>, req: IncomingMessage, res: ServerResponse): void {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const path = decodeURIComponent(url.pathname).replace(/^\/+/, '');
+function handle(objects: Map<string, ServedObject>, port: number, req: IncomingMessage, res: ServerResponse): void {
+  const refused = refusedReason(req, port);
+  if (refused !== undefined) {
+    xmlError(res, 403, 'AccessDenied', refused, '');
+    return;
+  }
+  const decoded = requestPath(req);
+  if (decoded === undefined) {
+    xmlError(res, 400, 'InvalidURI', 'Couldn\'t parse the specified URI.', '');
+    return;
+  }
+  const path = decoded.replace(/^\/+/, '');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     xmlError(res, 405, 'MethodNotAllowed', 'this local S3 endpoint only serves the assembly\'s assets (GET, HEAD)', path);
     return;
@@ -79,12 +89,14 @@ export async function startLocalS3Server(assets: readonly FileAsset[]): Promise<
   for (const asset of assets) {
     for (const { bucketName, objectKey } of asset.destinations) objects.set(`${bucketName}/${objectKey}`, { asset });
   }
-  const server = createServer((req, res) => handle(objects, req, res));
+  let port = 0;
+  const server = createServer((req, res) => handle(objects, port, req, res));
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     objects: [...objects.keys()].map((k) => `s3://${k}`),

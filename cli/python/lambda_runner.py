@@ -70,8 +70,9 @@ def main():
         sys.stdout.flush()
         sys.stderr.flush()
         try:
-            results.write(json.dumps(answer) + "\n")
-        except TypeError as exc:
+            # allow_nan=False: NaN/Infinity are not JSON, and Lambda refuses them too.
+            results.write(json.dumps(answer, allow_nan=False) + "\n")
+        except (TypeError, ValueError) as exc:
             results.write(json.dumps({"id": request["id"], "ok": False, "error": error_of(exc, "Runtime.MarshalError")}) + "\n")
         results.flush()
 
