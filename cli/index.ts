@@ -139,13 +139,24 @@ async function local(args: string[], io: Io): Promise<number> {
   const interrupted = new AbortController();
   let running: Awaited<ReturnType<typeof startLocal>> | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupted.signal.aborted) return;
-    io.err(`${signal}: stopping agent ${record.agentName}`);
+    if (interrupted.signal.aborted) {
+      // A second Ctrl-C: no more waiting. The exit hook of startLocal SIGKILLs the agent and removes its files.
+      io.err(`${signal} again: killing agent ${record.agentName}`);
+      process.exit(130);
+    }
+    io.err(`${signal}: stopping agent ${record.agentName} (again to kill it)`);
     interrupted.abort();
     void running?.stop();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A bug must not leave the agent running: report it and exit (the exit hook cleans up).
+  const onCrash = (error: unknown): void => {
+    io.err(`${TOOL}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   try {
     running = await startLocal({ appDir, record, contract, port, modelEndpoint, envOverrides: overrides, log: io.err, abort: interrupted.signal });
     if (interrupted.signal.aborted) void running.stop();
@@ -154,8 +165,9 @@ async function local(args: string[], io: Io): Promise<number> {
     if (interrupted.signal.aborted) io.err('stopped');
     return code;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -179,8 +179,11 @@ function lambdaRuntimeVariables(deployment: AgentDeployment, code: RunnableCode,
   };
 }
 
-/** What the agent process gets: the caller's environment, the template's, what the runtime adds, --env. */
-function processEnvironment(options: LocalOptions, deployment: AgentDeployment, s3: LocalS3Server, runtimeVariables: Record<string, string>): NodeJS.ProcessEnv {
+/**
+ * What the agent process gets: the caller's environment, the template's, what the runtime adds, --env.
+ * Its temporary files go to `tmp`, inside the scratch directory removed on stop.
+ */
+function processEnvironment(options: LocalOptions, deployment: AgentDeployment, s3: LocalS3Server, tmp: string, runtimeVariables: Record<string, string>): NodeJS.ProcessEnv {
   const templateEnv = agentEnvironment(deployment, options.envOverrides);
   const region = parseEnvironmentString(options.record.environment).region;
   const env: NodeJS.ProcessEnv = {
@@ -189,6 +192,11 @@ function processEnvironment(options: LocalOptions, deployment: AgentDeployment, 
     // The caller's Region wins (their credentials, their Region); else the stack's own.
     ...(process.env.AWS_REGION === undefined && process.env.AWS_DEFAULT_REGION === undefined && region !== undefined ? { AWS_REGION: region } : {}),
     AWS_ENDPOINT_URL_S3: s3.url,
+    // A caller's AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true would send the agent to the real S3.
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false',
+    TMPDIR: tmp,
+    TMP: tmp,
+    TEMP: tmp,
     ...(options.modelEndpoint !== undefined ? { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: options.modelEndpoint } : {}),
     ...runtimeVariables,
     ...options.envOverrides,
@@ -203,6 +211,24 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+/**
+ * Run when the tool exits however it exits (process.exit, an uncaught exception): SIGKILL what
+ * still runs and remove the scratch directory, synchronously, as an `exit` listener must.
+ */
+function onProcessExit(steps: Array<() => void>): () => void {
+  const listener = (): void => {
+    for (const step of steps.splice(0).reverse()) {
+      try {
+        step();
+      } catch {
+        // exiting anyway
+      }
+    }
+  };
+  process.on('exit', listener);
+  return () => process.off('exit', listener);
+}
+
 /** Starts the agent; resolves once it answers (AgentCore: `/ping` 200; Lambda: the endpoint listens). */
 export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
   const { record, contract, port, log } = options;
@@ -210,11 +236,19 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
   // Resolve the environment first: an unresolvable variable fails before anything starts.
   agentEnvironment(deployment, options.envOverrides);
   const scratch = mkdtempSync(join(tmpdir(), 'agentic-ai-framework-local-'));
-  const cleanups: Array<() => Promise<void> | void> = [() => rmSync(scratch, { recursive: true, force: true })];
-  const cleanup = async (): Promise<void> => {
-    for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => undefined);
-    cleanups.length = 0;
-  };
+  const tmp = join(scratch, 'tmp');
+  mkdirSync(tmp);
+  const removeScratch = (): void => rmSync(scratch, { recursive: true, force: true });
+  const exitSteps: Array<() => void> = [removeScratch];
+  const offExit = onProcessExit(exitSteps);
+  const cleanups: Array<() => Promise<void> | void> = [removeScratch, offExit];
+  let cleaning: Promise<void> | undefined;
+  /** Runs each step once, in reverse order; every caller waits for the same run. */
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      const steps = cleanups.splice(0).reverse();
+      for (const step of steps) await Promise.resolve().then(step).catch(() => undefined);
+    })());
   try {
     const code = runnableCode(deployment, contract, scratch);
     log(`agent ${record.agentName}: ${record.constructPath} (stack ${record.stackName}, deployed on ${record.runtimeType}), running ${code.origin} from ${code.dir}`);
@@ -229,7 +263,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
       const functionName = deployment.functionName ?? `${record.stackName}-${record.resourceLogicalId}`.slice(0, 64);
       const timeoutSeconds = deployment.code.kind === 'lambda' ? deployment.code.timeoutSeconds : Math.min(deployment.code.maxLifetimeSeconds ?? LAMBDA_MAX_TIMEOUT_S, LAMBDA_MAX_TIMEOUT_S);
       const memory = deployment.code.kind === 'lambda' ? deployment.code.memorySize : 1024;
-      const env = processEnvironment(options, deployment, s3, lambdaRuntimeVariables(deployment, code, functionName, memory));
+      const env = processEnvironment(options, deployment, s3, tmp, lambdaRuntimeVariables(deployment, code, functionName, memory));
       let endpoint: LambdaEndpoint;
       try {
         endpoint = await startLambdaEndpoint(port, {
@@ -250,6 +284,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
         throw error;
       }
       cleanups.push(() => endpoint.close());
+      exitSteps.push(() => endpoint.killNow());
       log(`agent ${record.agentName} (LAMBDA contract, timeout ${timeoutSeconds} s) listening on ${url}`);
       let resolveDone: (code: number) => void = () => undefined;
       const done = new Promise<number>((resolve) => (resolveDone = resolve));
@@ -264,7 +299,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
     }
 
     await checkPortFree(port);
-    const env = processEnvironment(options, deployment, s3, { PORT: String(port), AGENT_SERVER_HOST: '127.0.0.1' });
+    const env = processEnvironment(options, deployment, s3, tmp, { PORT: String(port), AGENT_SERVER_HOST: '127.0.0.1' });
     const [entry, ...args] = code.entryPoint ?? [];
     if (entry === undefined) throw new CliError(`agent ${record.agentName}: no AgentCore entrypoint`);
     if (!existsSync(join(code.dir, entry))) throw new CliError(`agent ${record.agentName}: the entrypoint ${entry} is not in ${code.dir}`);
@@ -273,6 +308,9 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
     const spawnError = new Promise<never>((_resolve, reject) => child.once('error', (error) => reject(new CliError(`cannot start ${command}: ${error.message}`))));
     spawnError.catch(() => undefined);
     const exited = exitOf(child);
+    exitSteps.push(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     let stopping = false;
     const stopChild = async (): Promise<void> => {
       stopping = true;

@@ -51,6 +51,10 @@ export interface RunningCli {
   readonly stderr: () => string;
   /** SIGINT (Ctrl-C), then SIGKILL past `ms`; resolves to the exit code. */
   stop(ms?: number): Promise<number | null>;
+  /** Sends `signal` to the tool, if it still runs. */
+  signal(signal: NodeJS.Signals): void;
+  /** Waits (bounded; SIGKILL past `ms`) for the tool to exit by itself; resolves to the exit code. */
+  exit(ms?: number): Promise<number | null>;
 }
 
 /** Starts `local` and waits (bounded) for its "listening on" line. */
@@ -77,7 +81,11 @@ export async function startLocalCli(args: readonly string[], env: NodeJS.Process
       ms,
       `local ${args.join(' ')}`,
     );
-    return { port, stdout: () => stdout, stderr: () => stderr, stop };
+    const signal = (name: NodeJS.Signals): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    };
+    const exit = (exitMs = 15_000): Promise<number | null> => bounded(exited, exitMs, 'local exit', () => child.kill('SIGKILL'));
+    return { port, stdout: () => stdout, stderr: () => stderr, stop, signal, exit };
   } catch (error) {
     await stop(2_000).catch(() => undefined);
     throw error;

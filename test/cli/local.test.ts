@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -230,6 +231,73 @@ describe('the Node.js agent of docs/bring-your-own-agent.md (AgentCode.fromNodej
       });
     } finally {
       expect(await running.stop()).toBe(0);
+    }
+  });
+});
+
+describe('temporary files and signals', () => {
+  let tmpCount = 0;
+  /** A fresh TMPDIR for the tool (and, unless it sets its own, the agent). */
+  function tmpEnv(): { dir: string; env: NodeJS.ProcessEnv } {
+    const dir = join(workDir, `tmp-${tmpCount++}`);
+    mkdirSync(dir);
+    return { dir, env: { ...env, TMPDIR: dir } };
+  }
+
+  it.each(['lambda', 'agentcore'])('--runtime %s: the agent\'s temporary files (the tools\' dirs) are gone after Ctrl-C', async (runtime) => {
+    const { dir, env: tmpdirEnv } = tmpEnv();
+    const port = await freePort();
+    const running = await startLocalCli(cliArgs('AgentCore/InvoiceAgent', '--port', String(port), '--model-endpoint', bedrock.url, '--runtime', runtime), tmpdirEnv);
+    try {
+      await invokeLocal(running);
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('SIGHUP stops it as Ctrl-C does', async () => {
+    const { dir, env: tmpdirEnv } = tmpEnv();
+    const port = await freePort();
+    const running = await startLocalCli(cliArgs('AgentCore/InvoiceAgent', '--port', String(port), '--model-endpoint', bedrock.url), tmpdirEnv);
+    running.signal('SIGHUP');
+    expect(await running.exit()).toBe(0);
+    expect(running.stderr()).toContain('SIGHUP: stopping agent');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a second Ctrl-C does not wait for a running invocation: the agent is killed, exit 130, nothing left', async () => {
+    const { dir, env: tmpdirEnv } = tmpEnv();
+    // A model that never answers: the invocation runs until the agent is killed.
+    const sockets = new Set<Socket>();
+    const silent: Server = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    const modelPort = (silent.address() as { port: number }).port;
+    try {
+      const port = await freePort();
+      const running = await startLocalCli(cliArgs('AgentCore/InvoiceAgent', '--port', String(port), '--model-endpoint', `http://127.0.0.1:${modelPort}`), tmpdirEnv);
+      const invocation = runCli(['invoke', '--local', '--port', String(port), '--payload', JSON.stringify(REQUEST)], env, 30_000);
+      await bounded(
+        (async () => {
+          while (sockets.size === 0) await new Promise((done) => setTimeout(done, 50));
+        })(),
+        15_000,
+        'the model call',
+      );
+      const started = Date.now();
+      running.signal('SIGINT');
+      await new Promise((done) => setTimeout(done, 300));
+      running.signal('SIGINT');
+      expect(await running.exit(8_000)).toBe(130);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(running.stderr()).toContain('SIGINT again: killing agent');
+      expect((await invocation).code).not.toBe(0);
+      const ping = await httpRequest(`http://127.0.0.1:${port}/ping`).then(() => 'answered', () => 'refused');
+      expect(ping).toBe('refused');
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((done) => silent.close(() => done()));
     }
   });
 });
