@@ -6,7 +6,8 @@ import { Construct } from 'constructs';
 /**
  * The role AgentCore assumes to run an agent, with the confused-deputy conditions AWS recommends:
  * this account, and this runtime only (its ARN is `runtime/<runtime name>-<generated suffix>`), so
- * that no other runtime or gateway in the account can run as the agent.
+ * that no other runtime or gateway in the account can run as the agent. aws-cdk-lib's own `Runtime`
+ * scopes its role's `aws:SourceArn` to `runtime/<runtime name>*` the same way.
  */
 export function createAgentCoreExecutionRole(scope: Construct, agentName: string, runtimeName: string): iam.Role {
   const stack = Stack.of(scope);
