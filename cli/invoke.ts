@@ -3,7 +3,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { AgentRecord } from './agent-record.js';
 import { CliError, messageOf } from './errors.js';
 import { CONTRACT_HEADER } from './lambda-endpoint.js';
-import { EventStreamReader } from './sse.js';
+import { isRecord, SseParser } from './deployed-sse.js';
 
 /**
  * `agentic-ai-framework invoke`: sends one AgentInvocationRequest to the agent running locally
@@ -71,6 +71,16 @@ function readAll(res: IncomingMessage): Promise<string> {
   });
 }
 
+/** The agent's answer as JSON; a body that is not JSON is the agent's fault, reported as such. */
+function parseAnswer(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const shown = text.length > 200 ? `${text.slice(0, 200)}...` : text;
+    throw new CliError(`${what} is not JSON (${messageOf(error)}): ${JSON.stringify(shown)}`);
+  }
+}
+
 function errorText(body: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: unknown; message?: unknown; fields?: unknown };
@@ -107,36 +117,57 @@ export async function invokeLocal(options: { port: number; payload: unknown; ses
         const type = String(res.headers['content-type'] ?? '');
         if (type.startsWith('text/event-stream') && res.statusCode === 200) {
           res.setEncoding('utf8');
+          const parser = new SseParser();
           let failure: string | undefined;
-          const reader = new EventStreamReader((event, data) => {
-            if (event === 'error') failure = errorText(data);
-            if (options.stream) printer.event(event, data);
-            else if (event === 'result') {
-              const response = JSON.parse(data) as Record<string, unknown>;
-              delete response.type;
-              out.print(JSON.stringify(response, null, 2));
+          let result: Record<string, unknown> | undefined;
+          const take = (events: ReturnType<SseParser['push']>): void => {
+            for (const { event, data } of events) {
+              if (event === 'error') failure = errorText(data);
+              if (event === 'result') {
+                const parsed = parseAnswer(data, 'the result event');
+                if (!isRecord(parsed)) throw new CliError(`the result event is not a JSON object: ${data.slice(0, 200)}`);
+                result = parsed;
+              }
+              if (options.stream) printer.event(event, data);
+            }
+          };
+          res.on('data', (chunk: string) => {
+            try {
+              take(parser.push(chunk));
+            } catch (error) {
+              reject(error);
+              res.destroy();
             }
           });
-          res.on('data', (chunk: string) => reader.push(chunk));
           res.on('end', () => {
-            reader.end();
+            try {
+              take(parser.end());
+            } catch (error) {
+              reject(error);
+              return;
+            }
             if (failure !== undefined) reject(new CliError(`the agent failed during the stream: ${failure}`));
-            else resolve();
+            else if (result === undefined) reject(new CliError('the event stream ended without a result event'));
+            else {
+              if (!options.stream) {
+                const response = { ...result };
+                delete response.type;
+                out.print(JSON.stringify(response, null, 2));
+              }
+              resolve();
+            }
           });
           res.on('error', reject);
           return;
         }
         readAll(res).then((text) => {
-          if (res.statusCode !== 200) {
-            reject(new CliError(`the agent answered ${res.statusCode}: ${errorText(text)}`));
-            return;
-          }
+          if (res.statusCode !== 200) throw new CliError(`the agent answered ${res.statusCode}: ${errorText(text)}`);
           if (res.headers['x-amz-function-error'] !== undefined) {
-            const error = JSON.parse(text) as { errorType?: string; errorMessage?: string };
-            reject(new CliError(`the handler failed: ${error.errorType ?? 'Error'}: ${error.errorMessage ?? text}`));
-            return;
+            const parsed = parseAnswer(text, 'the handler error');
+            const error = isRecord(parsed) ? parsed : {};
+            throw new CliError(`the handler failed: ${String(error.errorType ?? 'Error')}: ${String(error.errorMessage ?? text)}`);
           }
-          const response = JSON.parse(text) as unknown;
+          const response = parseAnswer(text, 'the agent\'s answer');
           if (options.stream) {
             if (lambda) out.log('the Lambda contract does not stream: the whole response follows as one result event');
             printer.finish(response);
@@ -144,7 +175,7 @@ export async function invokeLocal(options: { port: number; payload: unknown; ses
             out.print(JSON.stringify(response, null, 2));
           }
           resolve();
-        }, reject);
+        }).catch(reject);
       },
     );
     req.setTimeout(timeoutMs, () => req.destroy(new CliError(`no data from ${url} for ${timeoutMs / 60_000} min`)));
