@@ -78,6 +78,15 @@ export function requestIdFrom(value: string | string[] | undefined): string | un
   return id !== undefined && /^[\x21-\x7e]{1,256}$/.test(id) ? id : undefined;
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** A request from a local program: no browser Origin, and a Host naming the loopback interface. */
+function isLocalClient(req: IncomingMessage): boolean {
+  if (req.headers.origin !== undefined) return false;
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  return LOOPBACK_HOSTS.has(host);
+}
+
 export function createAgentServer(options: AgentServerOptions): AgentServer {
   const { invoke, logger, telemetry } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -142,7 +151,15 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     }
   };
 
+  // Set when the server listens on a loopback address (a local run, with the user's credentials).
+  let localOnly = false;
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (localOnly && !isLocalClient(req)) {
+      // A web page (Origin) or a DNS-rebound name (Host) must not drive an agent holding local credentials.
+      sendJson(res, 403, { error: 'Refused: a locally run agent answers local clients only (no Origin header; Host 127.0.0.1, localhost or [::1])' });
+      return;
+    }
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const methods = ROUTES[path];
     if (methods === undefined) {
@@ -191,6 +208,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       return inFlight;
     },
     listen(port, host) {
+      localOnly = LOOPBACK_HOSTS.has(host);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {

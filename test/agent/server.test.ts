@@ -73,6 +73,27 @@ describe('AgentCore server', () => {
     expect(answer.json()).toEqual({ status: 'Healthy', time_of_last_update: Math.floor(clock / 1000) });
   });
 
+  it('listening on loopback (a local run), refuses browser pages and DNS-rebound names; local clients pass', async () => {
+    const fromPage = await post({ contentType: 'data', content: { data: 'x' } }, { Origin: 'https://evil.example' });
+    expect(fromPage.status).toBe(403);
+    const rebound = await httpRequest(`${base}/ping`, { headers: { Host: `attacker.example:${port}` } });
+    expect(rebound.status).toBe(403);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+      expect((await httpRequest(`${base}/ping`, { headers: { Host: host } })).status).toBe(200);
+    }
+  });
+
+  it('listening on all interfaces (AgentCore), takes any Host: the service fronts it', async () => {
+    const open = createAgentServer({ invoke: async () => ({ result: 'ok', metadata: { executionTime: 0, modelId: 'm' } }), logger: memoryLogger() });
+    const { port: openPort } = await open.listen(0, '0.0.0.0');
+    try {
+      const answer = await httpRequest(`http://127.0.0.1:${openPort}/ping`, { headers: { Host: 'bedrock-agentcore.internal' } });
+      expect(answer.status).toBe(200);
+    } finally {
+      await open.close(0);
+    }
+  });
+
   it('answers HEAD /ping without a body', async () => {
     const answer = await httpRequest(`${base}/ping`, { method: 'HEAD' });
     expect(answer.status).toBe(200);
@@ -433,7 +454,7 @@ describe('AgentCore server, as the AgentCore CLI and SDKs call it (raw HTTP)', (
     try {
       const reply = await rawRequest(
         failingPort,
-        `POST /invocations HTTP/1.1\r\nHost: x\r\nX-Amzn-Bedrock-AgentCore-Runtime-Request-Id: req-bad-1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
+        `POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amzn-Bedrock-AgentCore-Runtime-Request-Id: req-bad-1\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`,
       );
       expect(parseRawResponse(reply).status).toBe(400);
       expect(logger.lines.find((l) => l.message === 'Invocation failed')).toMatchObject({ requestId: 'req-bad-1' });
