@@ -71,9 +71,11 @@ export async function invokeAgentCore(options: DeployedInvokeOptions & { readonl
   log(`Session ${sessionId}${options.sessionId === undefined ? ' (new; pass it again to continue this session)' : ''}`);
 
   // AgentCore bounds a synchronous request to 15 minutes and a stream to 60: a connection silent
-  // for longer than that is dead, not slow.
+  // for longer than that is dead, not slow. One attempt: a retry after a timeout, a reset or a 5xx
+  // would run the agent again (and pay for its model calls again).
   const client = new BedrockAgentCoreClient({
     region: resource.region,
+    maxAttempts: 1,
     requestHandler: { connectionTimeout: 10_000, socketTimeout: 61 * 60_000 },
   });
   try {

@@ -18,8 +18,9 @@ export async function invokeLambda(options: DeployedInvokeOptions & { readonly r
   log(`Invoking Lambda function ${functionName} (${resource.region})`);
 
   // A synchronous invocation lasts at most 15 minutes, during which the connection is silent:
-  // past 16 minutes without a byte it is dead, not slow.
-  const client = new LambdaClient({ region: resource.region, requestHandler: { connectionTimeout: 10_000, socketTimeout: 16 * 60_000 } });
+  // past 16 minutes without a byte it is dead, not slow. One attempt: a retry after a timeout, a reset
+  // or a 5xx would run the agent again (and pay for its model calls again).
+  const client = new LambdaClient({ region: resource.region, maxAttempts: 1, requestHandler: { connectionTimeout: 10_000, socketTimeout: 16 * 60_000 } });
   let out: InvocationResponse;
   try {
     out = await client.send(

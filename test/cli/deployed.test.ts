@@ -97,7 +97,6 @@ beforeEach(() => {
     AWS_CONFIG_FILE: join(configDir, 'config'),
     AWS_SHARED_CREDENTIALS_FILE: join(configDir, 'credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_MAX_ATTEMPTS: '1',
     AWS_ENDPOINT_URL_CLOUDFORMATION: standIn.url,
     AWS_ENDPOINT_URL_LAMBDA: standIn.url,
     AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: standIn.url,
@@ -374,6 +373,16 @@ describe('AgentCore', () => {
     await expect(run({ agent: agentCoreAgent }).result).rejects.toThrow(
       /RuntimeClientError: Received error \(500\) from runtime \(the agent itself answered with an error; see its logs\)/,
     );
+  });
+
+  it('a 5xx from Lambda or AgentCore is not retried: the agent runs once (no duplicate model cost)', { timeout: 20_000 }, async () => {
+    standIn.lambda = (_request, res) => jsonError(res, 500, 'ServiceException', 'internal');
+    standIn.agentCore = (_request, res) => jsonError(res, 500, 'InternalServerException', 'internal');
+    for (const [agent, api] of [[lambdaAgent, 'lambda'], [agentCoreAgent, 'agentcore']] as const) {
+      standIn.requests.length = 0;
+      await expect(run({ agent }).result).rejects.toThrow(/internal/);
+      expect(standIn.requests.filter((r) => r.api === api), api).toHaveLength(1);
+    }
   });
 
   it('a session id outside 33–256 characters is refused before any call', { timeout: 10_000 }, async () => {

@@ -42,7 +42,6 @@ beforeAll(async () => {
     AWS_CONFIG_FILE: join(workDir, 'empty'),
     AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'empty'),
     AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_MAX_ATTEMPTS: '1',
     AWS_ENDPOINT_URL_CLOUDFORMATION: standIn.url,
     AWS_ENDPOINT_URL_LAMBDA: standIn.url,
     AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: standIn.url,
