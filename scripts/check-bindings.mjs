@@ -5,7 +5,7 @@
 // `--outdir <dir>` writes elsewhere.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -14,12 +14,27 @@ const TARGETS = ['python', 'java', 'dotnet', 'go'];
 const PROBE_TYPE = 'BatchAgent';
 const SOURCE_EXTENSIONS = { python: '.py', java: '.java', dotnet: '.cs', go: '.go' };
 
-const outdirFlag = process.argv.indexOf('--outdir');
-const outdir = outdirFlag === -1 ? join(root, '.bindings') : resolve(process.argv[outdirFlag + 1] ?? '');
-
 function fail(message) {
   console.error(`check:bindings: ${message}`);
   process.exit(1);
+}
+
+const outdirFlag = process.argv.indexOf('--outdir');
+const outdirValue = outdirFlag === -1 ? undefined : process.argv[outdirFlag + 1];
+if (outdirFlag !== -1 && (outdirValue === undefined || outdirValue === '' || outdirValue.startsWith('--'))) fail('--outdir needs a directory');
+const outdir = outdirValue === undefined ? join(root, '.bindings') : resolve(outdirValue);
+// The output directory is removed before each run: never a project (the repository, an ancestor of
+// it, or any directory with a package.json or src/), nor a directory holding anything but a
+// previous run's output (one directory per language).
+const foreign = existsSync(outdir) && statSync(outdir).isDirectory() ? readdirSync(outdir).filter((name) => !TARGETS.includes(name)) : [];
+if (
+  resolve(root).startsWith(`${outdir}${outdir.endsWith(sep) ? '' : sep}`) ||
+  resolve(root) === outdir ||
+  existsSync(join(outdir, 'package.json')) ||
+  existsSync(join(outdir, 'src')) ||
+  foreign.length > 0
+) {
+  fail(`--outdir ${outdir}: refused, it would be removed${foreign.length > 0 ? ` with ${foreign.slice(0, 3).join(', ')}` : ''} (use a new or empty directory, e.g. .bindings)`);
 }
 
 function run(command, args) {

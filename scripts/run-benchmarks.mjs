@@ -11,6 +11,7 @@ const benches = [
   ['node', ['bench/agent/cold-start.mjs', '--runs', '15']],
   ['node', ['bench/agent/server-throughput.mjs', '--duration', '5', '--rounds', '3', '--connections', '16']],
   [join(root, 'node_modules', '.bin', 'tsx'), ['bench/synth/synth-bench.ts', '5']],
+  ['node', ['bench/cli/local-start.mjs', '--runs', '10']],
 ];
 
 execFileSync('npm', ['run', 'bundle:agent'], { cwd: root, stdio: 'inherit', env });
