@@ -1,27 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand, type InvokeAgentRuntimeCommandOutput } from '@aws-sdk/client-bedrock-agentcore';
 import type { DeployedInvokeOptions } from './deployed.js';
 import { parseEnvironment, type DeployedResource } from './deployed-resource.js';
 import { DeployedInvokeError, commonProblem, errorParts, serviceError } from './deployed-errors.js';
 import { SseParser, bodyChunks, bodyText, isRecord, parseJsonOrUndefined, type SseEvent } from './deployed-sse.js';
-
-/** AgentCore's bounds on `runtimeSessionId`. */
-export const SESSION_ID_MIN = 33;
-export const SESSION_ID_MAX = 256;
-
-/** A new session id: `agentic-cli-` and 32 hex digits (44 characters). */
-export function newSessionId(): string {
-  return `agentic-cli-${randomUUID().replace(/-/g, '')}`;
-}
+import { newSessionId, sessionIdProblem } from './session-id.js';
 
 /** Throws when a given session id is outside AgentCore's 33–256 characters. */
 export function checkSessionId(sessionId: string): void {
-  if (sessionId.length < SESSION_ID_MIN || sessionId.length > SESSION_ID_MAX) {
-    throw new DeployedInvokeError(
-      `session id "${sessionId.length > 60 ? `${sessionId.slice(0, 60)}…` : sessionId}" is ${sessionId.length} characters; ` +
-        `AgentCore needs ${SESSION_ID_MIN} to ${SESSION_ID_MAX} (omit it to get a new one)`,
-    );
-  }
+  const problem = sessionIdProblem(sessionId);
+  if (problem !== undefined) throw new DeployedInvokeError(problem);
 }
 
 function partitionOf(region: string): string {

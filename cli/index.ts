@@ -5,6 +5,7 @@ import { CliError, messageOf, UsageError } from './errors.js';
 import { invokeDeployedAgent, invokeLocal, parsePayload } from './invoke.js';
 import { runLambdaRunner } from './lambda-runner.js';
 import { startLocal, type Contract } from './local.js';
+import { sessionIdProblem } from './session-id.js';
 
 /** `agentic-ai-framework`: run and invoke the agents of a cloud assembly, locally or deployed. */
 
@@ -204,9 +205,8 @@ async function invoke(args: string[], io: Io): Promise<number> {
   }
   const payload = readPayload(values);
   const sessionId = values['session-id'] === undefined ? undefined : String(values['session-id']);
-  if (sessionId !== undefined && (sessionId.length < 33 || sessionId.length > 256)) {
-    throw new UsageError(`--session-id: AgentCore needs 33-256 characters, got ${sessionId.length}`);
-  }
+  const sessionProblem = sessionId === undefined ? undefined : sessionIdProblem(sessionId);
+  if (sessionProblem !== undefined) throw new UsageError(`--session-id: ${sessionProblem}`);
   const stream = values.stream === true;
   const output = { print: io.out, log: io.err };
   if (values.local === true) {

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { request, type IncomingMessage } from 'node:http';
 import type { AgentRecord } from './agent-record.js';
 import { CliError, messageOf } from './errors.js';
 import { CONTRACT_HEADER } from './lambda-endpoint.js';
+import { newSessionId } from './session-id.js';
 import { isRecord, SseParser } from './deployed-sse.js';
 
 /**
@@ -21,11 +21,6 @@ export interface InvokeOutput {
   readonly print: (line: string) => void;
   /** A progress line on stderr. */
   readonly log: (line: string) => void;
-}
-
-/** A session id as AgentCore requires (33–256 characters). */
-export function newSessionId(): string {
-  return `local-session-${randomUUID()}`;
 }
 
 /** The JSON payload from --payload or the contents of --payload-file. */

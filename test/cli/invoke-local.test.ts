@@ -9,12 +9,15 @@ import { runCli } from './cli-process.js';
 
 /** What the stand-in answers next. */
 let answer: (res: ServerResponse) => void = (res) => res.end();
+/** The session id header of each request. */
+const sessions: Array<string | undefined> = [];
 let server: Server;
 let port: number;
 const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_NO_WARNINGS: '1' };
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    sessions.push(req.headers['x-amzn-bedrock-agentcore-runtime-session-id'] as string | undefined);
     req.resume();
     req.on('end', () => answer(res));
   });
@@ -80,6 +83,20 @@ describe('invoke --local: what the agent answers', () => {
     const streamed = await invoke('--stream');
     expect(streamed.code).toBe(1);
     expect(streamed.stderr).toContain('the event stream ended without a result event');
+  });
+
+  it('the session id: a new one as for a deployed agent; a given one checked as AgentCore does', async () => {
+    answer = (res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"result":1}');
+    };
+    sessions.length = 0;
+    expect((await invoke()).code).toBe(0);
+    expect(sessions).toEqual([expect.stringMatching(/^agentic-cli-[0-9a-f]{32}$/)]);
+    const short = await invoke('--session-id', 'too-short');
+    expect(short).toMatchObject({ code: 2, stdout: '' });
+    expect(short.stderr).toContain('--session-id: session id "too-short" is 9 characters; AgentCore needs 33 to 256');
+    expect(sessions).toHaveLength(1);
   });
 
   it('CRLF line ends split across chunks: the result is read', async () => {
