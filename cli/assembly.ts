@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AgentRecord } from './agent-record.js';
 import { CliError } from './errors.js';
+import { isRecord, readJson } from './util.js';
 
 /**
  * Reading a cloud assembly (`cdk synth`'s output directory) for the agents the library recorded:
@@ -43,18 +44,6 @@ export interface StackArtifact {
   readonly artifact: ArtifactJson;
   /** Every artifact of the same manifest (for the stack's asset manifest). */
   readonly siblings: Record<string, ArtifactJson>;
-}
-
-function readJson<T>(file: string): T {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The stack artifacts of the assembly at `directory` and of the assemblies nested in it. */

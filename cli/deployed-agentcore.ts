@@ -2,23 +2,14 @@ import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand, type InvokeAgentRunt
 import type { DeployedInvokeOptions } from './deployed.js';
 import { parseEnvironment, type DeployedResource } from './deployed-resource.js';
 import { DeployedInvokeError, commonProblem, errorParts, serviceError } from './deployed-errors.js';
-import { SseParser, bodyChunks, bodyText, isRecord, parseJsonOrUndefined, type SseEvent } from './deployed-sse.js';
+import { SseParser, bodyChunks, bodyText, parseJsonOrUndefined, type SseEvent } from './deployed-sse.js';
+import { isRecord, partitionOf } from './util.js';
 import { newSessionId, sessionIdProblem } from './session-id.js';
 
 /** Throws when a given session id is outside AgentCore's 33–256 characters. */
 export function checkSessionId(sessionId: string): void {
   const problem = sessionIdProblem(sessionId);
   if (problem !== undefined) throw new DeployedInvokeError(problem);
-}
-
-function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
-  if (region.startsWith('us-isof-')) return 'aws-iso-f';
-  return 'aws';
 }
 
 /**

@@ -2,7 +2,8 @@ import { InvokeCommand, LambdaClient, type InvocationResponse } from '@aws-sdk/c
 import type { DeployedInvokeOptions } from './deployed.js';
 import type { DeployedResource } from './deployed-resource.js';
 import { DeployedInvokeError, commonProblem, errorParts, serviceError } from './deployed-errors.js';
-import { isRecord, parseJsonOrUndefined } from './deployed-sse.js';
+import { parseJsonOrUndefined } from './deployed-sse.js';
+import { isRecord } from './util.js';
 
 /**
  * Lambda: the physical id (Ref) of an AWS::Lambda::Function is its name. A synchronous

@@ -4,6 +4,8 @@
  * and the body reader that feeds it chunk by chunk as the service sends them.
  */
 
+import { isRecord } from './util.js';
+
 export interface SseEvent {
   /** The `event:` field, or, without one, the `type` of the JSON data (AgentCore's SDKs send only `data:`), or `message`. */
   readonly event: string;
@@ -81,10 +83,6 @@ export function parseJsonOrUndefined(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AgentRecord } from './agent-record.js';
 import { stackArtifacts, type StackArtifact } from './assembly.js';
-import { CliError, messageOf } from './errors.js';
+import { CliError } from './errors.js';
+import { isRecord, partitionOf, readJson } from './util.js';
 import {
   resolveEnvironment,
   resolvePlaceholders,
@@ -69,10 +69,6 @@ interface AssetManifestJson {
   >;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** `aws://<account>/<region>` → the concrete parts, undefined where the app left them unknown. */
 export function parseEnvironmentString(environment: string): { account?: string; region?: string } {
   const match = /^aws:\/\/([^/]*)\/([^/]*)$/.exec(environment);
@@ -87,20 +83,6 @@ export function parseEnvironmentString(environment: string): { account?: string;
 /** The stack's own Region when the app fixed one, else the caller's (AWS_REGION, AWS_DEFAULT_REGION). */
 export function regionFor(record: AgentRecord, env: NodeJS.ProcessEnv): string | undefined {
   return parseEnvironmentString(record.environment).region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
-}
-
-function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${messageOf(error)}`, 1, { cause: error });
-  }
 }
 
 function assetManifestFiles(stack: StackArtifact): string[] {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isRecord } from './util.js';
 
 /**
  * Resolves the values of a synthesized CloudFormation template the way CloudFormation would at
@@ -110,10 +111,6 @@ function sub(text: string, variables: Record<string, unknown>, target: DeployTar
     const dot = name.indexOf('.');
     return dot === -1 ? ref(name, target) : getAtt(name.slice(0, dot), name.slice(dot + 1), target);
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Resolves a template value (literal or intrinsic function) as CloudFormation would at deploy time. */

@@ -2,8 +2,9 @@ import { request, type IncomingMessage } from 'node:http';
 import type { AgentRecord } from './agent-record.js';
 import { CliError, messageOf } from './errors.js';
 import { CONTRACT_HEADER } from './lambda-endpoint.js';
+import { SseParser } from './deployed-sse.js';
 import { newSessionId } from './session-id.js';
-import { isRecord, SseParser } from './deployed-sse.js';
+import { isRecord } from './util.js';
 
 /**
  * `agentic-ai-framework invoke`: sends one AgentInvocationRequest to the agent running locally
