@@ -61,8 +61,8 @@ export interface BaseAgentProps {
   /**
    * Extra environment variables for the agent code, on either runtime. Names the library sets
    * (`MODEL_ID`, `PROMPT`, `SYSTEM_PROMPT_*`, `TOOLS_CONFIG`, `DOCUMENT_SOURCES`, `LOG_LEVEL`, the
-   * observability variables) and names the runtime reserves (`AWS_*`) are rejected: set the prop
-   * that owns them instead.
+   * observability variables) are rejected: set the prop that owns them instead. So are the names
+   * the runtime sets itself (the Region and credential variables, and Lambda's other reserved names).
    *
    * @default - none
    */
