@@ -11,7 +11,8 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-function exitOf(child: ChildProcess): Promise<number | null> {
+/** The child's exit code, once it has exited. */
+export function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((done) => {
     if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode);
     else child.once('exit', (code) => done(code));

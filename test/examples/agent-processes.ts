@@ -1,32 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { bounded, exitOf } from '../cli/cli-process.js';
 
-/** Rejects with `what` when `promise` has not settled within `ms`; runs `onTimeout` first. */
-export async function bounded<T>(promise: Promise<T>, ms: number, what: string, onTimeout: () => void = () => undefined): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new Error(`${what}: no answer within ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
+export { bounded };
 
 /** The handler's module file as Lambda's Node.js runtime finds it (`index.handler` → `index.js`, `.mjs`, `.cjs`). */
 export function handlerModule(codeDir: string, handler: string): { file: string; exportName: string } {
