@@ -1,3 +1,5 @@
+import type { AgentCodeRunInfo } from '../src/runtime/agent-code.js';
+
 /**
  * One agent found in a cloud assembly: what the construct recorded as metadata
  * (`agentic-ai-framework:agent`, see src/runtime/run-metadata.ts) plus where it lives.
@@ -16,12 +18,6 @@ export interface AgentRecord {
   readonly resourceLogicalId: string;
   /** The endpoint callers pass as qualifier (AgentCore). */
   readonly endpointName?: string;
-  readonly code: {
-    readonly kind: 'files' | 'image';
-    readonly language?: string;
-    readonly lambdaHandler?: string;
-    readonly agentCoreEntrypoint?: string;
-    readonly sameFiles: boolean;
-    readonly defaultAgent: boolean;
-  };
+  /** What the construct recorded about the code (its entrypoints, language, kind). */
+  readonly code: AgentCodeRunInfo;
 }

@@ -184,21 +184,10 @@ export async function invokeLocal(options: { port: number; payload: unknown; ses
   });
 }
 
-/** The shape of cli/deployed.ts, which another part of the tool provides. */
-interface DeployedModule {
-  invokeDeployed(options: {
-    readonly agent: AgentRecord;
-    readonly payload: unknown;
-    readonly sessionId?: string;
-    readonly stream: boolean;
-    readonly onStreamEvent?: (event: string, data: string) => void;
-    readonly log: (line: string) => void;
-  }): Promise<unknown>;
-}
-
 /** Invokes the deployed agent (cli/deployed.ts) and prints the answer. */
 export async function invokeDeployedAgent(options: { agent: AgentRecord; payload: unknown; sessionId?: string; stream: boolean }, out: InvokeOutput): Promise<void> {
-  const deployed: DeployedModule = await import('./deployed.js');
+  // Loaded on use: the AWS SDK clients it brings are not needed by `local` or `invoke --local`.
+  const deployed = await import('./deployed.js');
   const printer = new StreamPrinter(out);
   let response: unknown;
   try {

@@ -1,7 +1,6 @@
 // Bundles the command-line tool (cli/index.ts) into one ESM file, assets/cli/index.mjs, shipped in
 // the package as the `agentic-ai-framework` bin. The AWS SDK clients it uses (dev dependencies)
 // are bundled in; cli/python/lambda_runner.py is embedded as text.
-import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,22 +11,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Bundled CommonJS dependencies (parts of the AWS SDK) call `require` for Node built-ins.
 const REQUIRE_BANNER =
   "#!/usr/bin/env node\nimport{createRequire as __aafCreateRequire}from'node:module';const require=__aafCreateRequire(import.meta.url);";
-
-// cli/deployed.ts (invocation of deployed agents) is written separately; until it exists the
-// bundle gets a stand-in that says so, instead of failing the build.
-const deployedFallback = {
-  name: 'deployed-fallback',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/deployed\.js$/ }, (args) => {
-      if (existsSync(join(args.resolveDir, 'deployed.ts'))) return undefined;
-      return { path: 'deployed-missing', namespace: 'deployed-fallback' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'deployed-fallback' }, () => ({
-      contents: "export async function invokeDeployed() { throw new Error('invoking a deployed agent is not built into this version of the tool; use --local'); }",
-      loader: 'js',
-    }));
-  },
-};
 
 export async function bundleCli({ outfile = join(root, 'assets', 'cli', 'index.mjs') } = {}) {
   await mkdir(dirname(outfile), { recursive: true });
@@ -42,7 +25,6 @@ export async function bundleCli({ outfile = join(root, 'assets', 'cli', 'index.m
     mainFields: ['module', 'main'],
     banner: { js: REQUIRE_BANNER },
     loader: { '.py': 'text' },
-    plugins: [deployedFallback],
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
