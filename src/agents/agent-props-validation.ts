@@ -3,10 +3,11 @@ import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import { AgentLayer } from './agent-layer';
 import { BedrockModel } from './bedrock-model';
 import { validateDocumentSource } from './document-source';
-import { AgentCode } from '../runtime/agent-code';
+import { openTelemetryEnvironment, powertoolsEnvironment } from './observability';
+import { AgentCode, AgentCodeLanguage } from '../runtime/agent-code';
 import { InvalidRuntimeConfigError } from '../runtime/errors';
 import {
-  describeValue, optionalArray, optionalBoolean, optionalInstance, optionalObject, optionalString, requireInstance, requireObject, requireString,
+  describeValue, optionalArray, optionalBoolean, optionalInstance, optionalObject, optionalString, optionalStringMap, requireInstance, requireObject, requireString,
 } from '../runtime/input-checks';
 import { AgentRuntimeType } from '../runtime/runtime-type';
 
@@ -67,7 +68,7 @@ export function validateAgentProps(props: unknown): void {
   optionalObject(type, 'logGroupDataProtection', p.logGroupDataProtection, 'a LogGroupDataProtectionProps');
   optionalArray(type, 'documentSources', p.documentSources, 'an array of DocumentSource',
     (source, field) => validateDocumentSource(type, field, source));
-  validateUserEnvironment(type, p.environment);
+  validateUserEnvironment(type, p.environment, p.enableObservability !== false);
 }
 
 /** Checks the props BatchAgent adds. */
@@ -79,27 +80,20 @@ export function validateBatchAgentProps(props: unknown): void {
   optionalBoolean(type, 'expectJson', p.expectJson);
 }
 
-function validateUserEnvironment(type: AgentRuntimeType, environment: unknown): void {
-  if (environment === undefined) return;
-  requireObject(type, 'environment', environment, 'an object of string keys to string values');
-  for (const [key, value] of Object.entries(environment as object)) {
-    if (key in LIBRARY_VARIABLES) {
+/** The observability variables of both runtimes: moving an agent to the other runtime must not make its props invalid. */
+const OBSERVABILITY_VARIABLES = [
+  ...Object.keys(powertoolsEnvironment('', '', '')),
+  ...Object.keys(openTelemetryEnvironment('', '', '', AgentCodeLanguage.PYTHON)),
+];
+
+function validateUserEnvironment(type: AgentRuntimeType, environment: unknown, observability: boolean): void {
+  optionalStringMap(type, 'environment', environment);
+  for (const [key, value] of Object.entries((environment ?? {}) as Record<string, string>)) {
+    const owner = LIBRARY_VARIABLES[key] ?? (observability && OBSERVABILITY_VARIABLES.includes(key) ? 'enableObservability' : undefined);
+    if (owner !== undefined) {
       throw new InvalidRuntimeConfigError(type,
-        `environment.${key} is ${describeValue(value)}, but ${key} is set by the library from ${LIBRARY_VARIABLES[key]}; allowed: set ${LIBRARY_VARIABLES[key]} instead, or use another name`,
+        `environment.${key} is ${describeValue(value)}, but ${key} is set by the library from ${owner}; allowed: set ${owner} instead (enableObservability: false leaves the observability variables to you), or use another name`,
         `environment.${key}`);
     }
-    if (typeof value !== 'string') {
-      throw new InvalidRuntimeConfigError(type, `environment.${key} is ${describeValue(value)}; allowed: a string`, `environment.${key}`);
-    }
-  }
-}
-
-/** Throws when `environment` names a variable the library set for this agent (e.g. OTEL_* with observability on). */
-export function rejectLibraryVariables(type: AgentRuntimeType, environment: { [key: string]: string } | undefined, librarySet: readonly string[]): void {
-  const clash = Object.keys(environment ?? {}).find((key) => librarySet.includes(key));
-  if (clash !== undefined) {
-    throw new InvalidRuntimeConfigError(type,
-      `environment.${clash} is ${describeValue(environment![clash])}, but ${clash} is set by the library for this agent's observability; allowed: another name, or enableObservability: false to set the observability variables yourself`,
-      `environment.${clash}`);
   }
 }

@@ -7,14 +7,14 @@ import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { AgentDefinitionProps, AgentToolLocation } from './agent-definition';
 import { AgentLayer } from './agent-layer';
-import { rejectLibraryVariables, validateAgentProps } from './agent-props-validation';
+import { validateAgentProps } from './agent-props-validation';
 import { BedrockModel } from './bedrock-model';
 import { defaultAgentCode } from './default-agent-code';
 import { DocumentSource } from './document-source';
 import { LayeredAgentCode } from './layered-agent-code';
 import { dataProtectionPolicy, LogGroupDataProtectionProps, openTelemetryEnvironment, powertoolsEnvironment } from './observability';
 import { sharedAgentKey } from './shared-key';
-import { AgentCode, AgentCodeLanguage, DirectoryAgentCode } from '../runtime/agent-code';
+import { AgentCode, DirectoryAgentCode } from '../runtime/agent-code';
 import { IAgentRuntime } from '../runtime/agent-runtime';
 import { AgentRuntimeConfig } from '../runtime/config';
 import { InvalidRuntimeConfigError } from '../runtime/errors';
@@ -229,12 +229,6 @@ export abstract class BaseAgent extends Construct {
       const env = this.runtime.runtimeType === AgentRuntimeType.LAMBDA
         ? powertoolsEnvironment(serviceName, metricNamespace, logLevel)
         : openTelemetryEnvironment(serviceName, metricNamespace, this.runtime.logGroup.logGroupName, code.language);
-      // Both runtimes' keys: moving the agent to the other runtime must not make its props invalid.
-      const observabilityKeys = [
-        ...Object.keys(powertoolsEnvironment('', '', '')),
-        ...Object.keys(openTelemetryEnvironment('', '', '', AgentCodeLanguage.PYTHON)),
-      ];
-      rejectLibraryVariables(this.runtime.runtimeType, props.environment, observabilityKeys);
       for (const [key, value] of Object.entries(env)) {
         this.runtime.addEnvironment(key, value);
       }

@@ -18,7 +18,7 @@ import { recordRunMetadata } from './run-metadata';
 import { addToExecutionRole, ExecutionRolePrincipal } from './execution-role';
 import { describeValue, optionalDuration, optionalEnum, optionalInstance, optionalNumber, optionalObject, optionalString } from './input-checks';
 import { AgentNetwork } from './network';
-import { rejectForeignKeys, validateAgentName, validateCommonProps, validateDurationRange, validateIntegerRange } from './validation';
+import { rejectForeignKeys, validateCommonProps, validateDurationRange, validateIntegerRange } from './validation';
 
 const TYPE = AgentRuntimeType.AGENTCORE;
 const MAX_LIFETIME = Duration.hours(8);
@@ -212,7 +212,6 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
 
 function validateAgentCoreProps(scope: Construct, props: AgentCoreAgentRuntimeProps): void {
   validateCommonProps(TYPE, props);
-  validateAgentName(TYPE, props.agentName);
   optionalObject(TYPE, 'runtime.config', props.config, 'an AgentCoreRuntimeConfig');
   const config = props.config ?? {};
   optionalDuration(TYPE, 'runtime.config.timeout', config.timeout);

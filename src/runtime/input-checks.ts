@@ -101,3 +101,9 @@ export function optionalStringMap(type: AgentRuntimeType, field: string, value: 
 export function optionalEnum(type: AgentRuntimeType, field: string, value: unknown, members: readonly unknown[], allowed?: string): void {
   if (value !== undefined && !Token.isUnresolved(value) && !members.includes(value)) fail(type, field, value, allowed ?? members.join(', '));
 }
+
+/** An interface value (jsii passes objects, not class instances): an object with the string attribute `key`. */
+export function optionalShaped(type: AgentRuntimeType, field: string, value: unknown, key: string, allowed: string): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[key] !== 'string') fail(type, field, value, allowed);
+}

@@ -13,7 +13,7 @@ import { recordRunMetadata } from './run-metadata';
 import { addToExecutionRole, ExecutionRolePrincipal } from './execution-role';
 import { optionalDuration, optionalInstance, optionalNumber, optionalObject, optionalSize } from './input-checks';
 import {
-  rejectForeignKeys, validateAgentName, validateCommonProps, validateDurationRange, validateIntegerRange, validateSizeRange,
+  rejectForeignKeys, validateCommonProps, validateDurationRange, validateIntegerRange, validateSizeRange,
 } from './validation';
 
 /** Lambda's environment variable name pattern (from the CloudFormation schema). */
@@ -162,7 +162,6 @@ function validateEnvironmentKey(key: string): void {
 function validateLambdaProps(props: LambdaAgentRuntimeProps): void {
   const type = AgentRuntimeType.LAMBDA;
   validateCommonProps(type, props);
-  validateAgentName(type, props.agentName);
   Object.keys(props.environment ?? {}).forEach(validateEnvironmentKey);
   const config = props.config;
   optionalObject(type, 'runtime.config', config, 'a LambdaRuntimeConfig');

@@ -3,8 +3,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { AgentCode } from './agent-code';
 import { InvalidRuntimeConfigError } from './errors';
 import {
-  describeValue, optionalArray, optionalBoolean, optionalEnum, optionalInstance, optionalObject, optionalStringMap,
-  requireInstance, requireObject, requireString,
+  optionalArray, optionalBoolean, optionalEnum, optionalInstance, optionalObject, optionalShaped, optionalStringMap,
+  requireInstance, requireObject,
 } from './input-checks';
 import { AgentRuntimeType } from './runtime-type';
 
@@ -80,7 +80,7 @@ export function rejectForeignKeys(
 
 const AGENT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9 _.-]{0,63}$/;
 
-export function validateAgentName(runtimeType: AgentRuntimeType, agentName: string): void {
+function validateAgentName(runtimeType: AgentRuntimeType, agentName: unknown): void {
   if (typeof agentName !== 'string' || Token.isUnresolved(agentName) || !AGENT_NAME.test(agentName)) {
     throw new InvalidRuntimeConfigError(
       runtimeType,
@@ -97,7 +97,7 @@ export function validateAgentName(runtimeType: AgentRuntimeType, agentName: stri
 export function validateCommonProps(type: AgentRuntimeType, props: unknown): void {
   requireObject(type, 'props', props);
   const p = props as Record<string, unknown>;
-  requireString(type, 'agentName', p.agentName);
+  validateAgentName(type, p.agentName);
   requireInstance(type, 'code', p.code, AgentCode, 'an AgentCode, e.g. AgentCode.fromNodejsDirectory(dir)');
   optionalStringMap(type, 'environment', p.environment);
   optionalShaped(type, 'encryptionKey', p.encryptionKey, 'keyArn', 'a kms.IKey');
@@ -111,12 +111,4 @@ export function validateCommonProps(type: AgentRuntimeType, props: unknown): voi
   optionalEnum(type, 'removalPolicy', p.removalPolicy, Object.values(RemovalPolicy));
   optionalInstance(type, 'logGroupDataProtection', p.logGroupDataProtection, logs.DataProtectionPolicy, 'a logs.DataProtectionPolicy');
   optionalBoolean(type, 'tracingEnabled', p.tracingEnabled);
-}
-
-/** An interface value (jsii passes objects, not class instances): an object with the string attribute `key`. */
-function optionalShaped(type: AgentRuntimeType, field: string, value: unknown, key: string, allowed: string): void {
-  if (value === undefined) return;
-  if (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[key] !== 'string') {
-    throw new InvalidRuntimeConfigError(type, `${field} is ${describeValue(value)}; allowed: ${allowed}`, field);
-  }
 }
