@@ -15,6 +15,8 @@ import { synth, testStack } from '../helpers/test-app';
 const MODELS = [
   ['a foundation model', () => BedrockModel.foundationModel(MODEL_ID)],
   ['a US cross-Region inference profile', () => BedrockModel.crossRegionInferenceProfile(InferenceProfileGeo.US, MODEL_ID)],
+  // None given: Claude Sonnet 4.6 through the stack's profile (us-east-1: `us.`).
+  ['the default model', () => undefined],
 ] as const;
 
 interface Built {
@@ -33,7 +35,7 @@ function built(type: AgentRuntimeType, model: (typeof MODELS)[number]): Built {
   return builds.get(key)!;
 }
 
-function build(type: AgentRuntimeType, model: () => BedrockModel): Built {
+function build(type: AgentRuntimeType, model: () => BedrockModel | undefined): Built {
   const stack = testStack();
   // Documents in a KMS-encrypted bucket that requires TLS.
   const documents = new s3.Bucket(stack, 'Documents', { encryption: s3.BucketEncryption.KMS, enforceSSL: true });
