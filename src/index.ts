@@ -1,3 +1,4 @@
 export * from './runtime';
 export * from './agents';
 export * from './foundation';
+export * from './workflow';

@@ -22,6 +22,7 @@ import { LambdaAgentRuntime } from '../runtime/lambda-runtime';
 import { AgentNetwork } from '../runtime/network';
 import { AgentRuntimeFactory } from '../runtime/runtime-factory';
 import { AgentRuntimeType } from '../runtime/runtime-type';
+import { InvokeAgent, InvokeAgentOptions } from '../workflow/invoke-agent';
 
 /** Log levels the default agent understands. */
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -264,6 +265,14 @@ export abstract class BaseAgent extends Construct {
         `grantInvoke could not add the invoke permission for ${grantee.grantPrincipal}: AgentCore runtimes have no resource policy here, so grant a role (in this or the other account) with an identity policy instead.`);
     }
     return grant;
+  }
+
+  /**
+   * A Step Functions step that invokes this agent, on either runtime, with the same output and
+   * error names on both (an `InvokeAgent`).
+   */
+  public createStepFunctionsTask(scope: Construct, id: string, props: InvokeAgentOptions = {}): InvokeAgent {
+    return new InvokeAgent(scope, id, { ...props, agent: this });
   }
 
   private agentCode(type: AgentRuntimeType, props: BaseAgentProps): AgentCode {

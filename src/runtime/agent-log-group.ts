@@ -12,7 +12,10 @@ const keysOpenToLogs = new WeakSet<kms.IKey>();
 /**
  * The log group an agent owns on either runtime: retention, optional KMS key, data protection, removal policy.
  */
-export function createAgentLogGroup(scope: Construct, props: CommonAgentProps): logs.LogGroup {
+export function createAgentLogGroup(
+  scope: Construct,
+  props: Pick<CommonAgentProps, 'logRetention' | 'encryptionKey' | 'removalPolicy' | 'logGroupDataProtection'>,
+): logs.LogGroup {
   const logGroup = new logs.LogGroup(scope, 'LogGroup', {
     retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
     encryptionKey: props.encryptionKey,

@@ -1,7 +1,8 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { AgentRuntimeType } from './runtime-type';
+import { AgentTaskBindOptions, AgentTaskConfig } from '../workflow/agent-task';
 
 /**
  * An agent's runtime, whichever it is: what agents, workflows and callers need from it.
@@ -46,4 +47,13 @@ export interface IAgentRuntime extends IConstruct, iam.IGrantable {
    * imported role, which would drop it).
    */
   addToRolePolicy(statement: iam.PolicyStatement): void;
+
+  /**
+   * How a Step Functions step invokes this agent (used by `InvokeAgent`): the Task state's
+   * fields and the permissions the state machine's role needs.
+   *
+   * @param task the step
+   * @throws InvalidRuntimeConfigError when the options ask for what this runtime cannot do
+   */
+  bindStepFunctionsTask(task: Construct, options: AgentTaskBindOptions): AgentTaskConfig;
 }

@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 import { AgentCodeLanguage, AgentCoreCodeConfig, repositoryFromImageUri } from './agent-code';
 import { createAgentLogGroup } from './agent-log-group';
 import { IAgentRuntime } from './agent-runtime';
+import { AgentTaskBindOptions, AgentTaskConfig } from '../workflow/agent-task';
+import { agentCoreAgentTask } from '../workflow/agentcore-agent-task';
 import { configureAgentCoreDeliveries } from './agentcore-deliveries';
 import { agentCoreRuntimeStatements, createAgentCoreExecutionRole } from './agentcore-permissions';
 import { CommonAgentProps } from './common-props';
@@ -82,12 +84,14 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
   // Handed to the L2, which renders it lazily at synth, so addEnvironment works after construction.
   private readonly environment: { [key: string]: string } = {};
   private readonly runtime: agentcore.Runtime;
+  private readonly maxLifetime: Duration;
 
   constructor(scope: Construct, id: string, props: AgentCoreAgentRuntimeProps) {
     super(scope, id);
     const config = props.config ?? {};
     validateAgentCoreProps(this, props);
 
+    this.maxLifetime = config.timeout ?? MAX_LIFETIME;
     this.runtimeName = toRuntimeName(Stack.of(this), props.agentName, this.node.path);
     this.logGroup = createAgentLogGroup(this, props);
     this.executionRole = props.executionRole ?? createAgentCoreExecutionRole(this, props.agentName, this.runtimeName);
@@ -176,6 +180,10 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
 
   public addToRolePolicy(statement: iam.PolicyStatement): void {
     addToExecutionRole(this, this.executionRole, statement);
+  }
+
+  public bindStepFunctionsTask(task: Construct, options: AgentTaskBindOptions): AgentTaskConfig {
+    return agentCoreAgentTask(task, { runtimeArn: this.invocationArn, endpointName: this.endpointName, maxLifetime: this.maxLifetime }, options);
   }
 
   private resolveArtifact(props: AgentCoreAgentRuntimeProps): agentcore.AgentRuntimeArtifact {

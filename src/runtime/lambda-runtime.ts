@@ -1,10 +1,12 @@
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { createAgentLogGroup } from './agent-log-group';
 import { IAgentRuntime } from './agent-runtime';
+import { AgentTaskBindOptions, AgentTaskConfig } from '../workflow/agent-task';
+import { lambdaAgentTask } from '../workflow/lambda-agent-task';
 import { CommonAgentProps } from './common-props';
 import { LambdaRuntimeConfig } from './config';
 import { InvalidRuntimeConfigError } from './errors';
@@ -108,6 +110,14 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
 
   public addToRolePolicy(statement: iam.PolicyStatement): void {
     addToExecutionRole(this, this.executionRole, statement);
+  }
+
+  public bindStepFunctionsTask(task: Construct, options: AgentTaskBindOptions): AgentTaskConfig {
+    if (options.sessionId !== undefined) {
+      Annotations.of(task).addWarningV2('agentic-ai-framework:sessionIdIgnored',
+        'sessionId is ignored: this agent runs on Lambda, which has no sessions (it applies when the agent runs on AgentCore).');
+    }
+    return lambdaAgentTask(this.agentFunction, options);
   }
 
   /**

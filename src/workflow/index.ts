@@ -1,0 +1,4 @@
+export { AgentErrors } from './agent-errors';
+export { AgentCoreInvocation } from './agentcore-invocation';
+export { AgentTaskBindOptions, AgentTaskConfig } from './agent-task';
+export { InvokeAgent, InvokeAgentOptions, InvokeAgentProps } from './invoke-agent';
