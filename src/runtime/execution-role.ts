@@ -1,17 +1,18 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Dependable, IConstruct } from 'constructs';
+import { IConstruct } from 'constructs';
 
 /**
  * Adds a statement to an agent's execution role. An imported role that is not mutable
  * (`Role.fromRoleArn(..., { mutable: false })`) reports the statement as added yet attaches it to
- * nothing (its policy dependable is empty); the agent would deploy and then fail on its first
- * call, so say so at synth instead.
+ * nothing; the agent would deploy and then fail on its first call, so say so at synth instead.
+ * A role that keeps statements holds a policy construct for them (a role's default policy, an
+ * import's own policy); the dependable the call returns cannot tell, since aws-cdk-lib fills it
+ * only when the policy is rendered.
  */
 export function addToExecutionRole(scope: IConstruct, role: iam.IRole, statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
   const result = role.addToPrincipalPolicy(statement);
-  const attached = result.statementAdded && result.policyDependable !== undefined
-    && Dependable.of(result.policyDependable).dependencyRoots.length > 0;
+  const attached = result.statementAdded && role.node.children.some((child) => child instanceof iam.Policy);
   if (!attached) {
     Annotations.of(scope).addWarningV2('agentic-ai-framework:executionRoleImmutable',
       `The execution role ${role.node.path} does not accept new statements (an immutable imported role); add this statement to it yourself: ${JSON.stringify(Stack.of(scope).resolve(statement.toStatementJson()))}`);

@@ -34,6 +34,16 @@ describe.each(TYPES)('%s runtime', (type) => {
       && JSON.stringify(s.Resource).includes(JSON.stringify(bucketArn)))).toBe(true);
   });
 
+  it.each([
+    ['a role of its own', () => undefined],
+    ['a mutable imported role', (stack: Stack) => iam.Role.fromRoleArn(stack, 'Mutable', 'arn:aws:iam::123456789012:role/shared')],
+  ])('does not warn that statements are dropped when the execution role is %s', (_name, role) => {
+    const stack = testStack();
+    const agent = runtime(stack, type, role(stack));
+    new s3.Bucket(stack, 'Data').grantRead(agent);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('does not accept new statements'))).toEqual([]);
+  });
+
   it('warns at synth when the execution role is an immutable import that would drop its statements', () => {
     const stack = testStack();
     const role = iam.Role.fromRoleArn(stack, 'Shared', 'arn:aws:iam::123456789012:role/shared', { mutable: false });
