@@ -56,6 +56,24 @@ export function acknowledgeInvokerFindings(invoker: IConstruct, agents: BaseAgen
   }
 }
 
+/**
+ * Findings of a state machine whose steps invoke agents (`InvokeAgent`): Step Functions' logging
+ * and tracing permissions, and the stack's AgentCore relay function, if a step uses it.
+ */
+export function acknowledgeWorkflowFindings(stateMachine: IConstruct): void {
+  Validations.of(stateMachine).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'Added by aws-cdk-lib for the state machine\'s logging (logs:*LogDelivery, PutResourcePolicy, Describe*) and X-Ray tracing, actions without resource-level permissions.',
+  });
+  const relay = Stack.of(stateMachine).node.tryFindChild('AgenticAiFrameworkAgentCoreRelay');
+  if (relay !== undefined) {
+    Validations.of(relay).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The AgentCore relay is bundled for and tested on nodejs22.x, the runtime of the agents it calls.',
+    });
+  }
+}
+
 function logicalId(construct: IConstruct): string {
   const resource = construct.node.defaultChild ?? construct;
   return Stack.of(construct).resolve((resource as CfnResource).logicalId);

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { AgentWorkflowStack } from '../../examples/agent-workflow/stack';
 import { BatchAgentAgentCoreStack } from '../../examples/batch-agent-agentcore-runtime/stack';
 import { BatchAgentLambdaStack } from '../../examples/batch-agent-lambda/stack';
 import { RuntimeComparisonStack } from '../../examples/runtime-comparison/stack';
@@ -26,6 +27,10 @@ const EXAMPLES: Array<[string, ExampleStack, (stack: Stack) => ExampleAgents]> =
   ['runtime-comparison', RuntimeComparisonStack, (s) => {
     const stack = s as RuntimeComparisonStack;
     return { agents: [stack.onLambda, stack.onAgentCore], callers: [stack.caller] };
+  }],
+  ['agent-workflow', AgentWorkflowStack, (s) => {
+    const stack = s as AgentWorkflowStack;
+    return { agents: [stack.onLambda, stack.onAgentCore], callers: [] };
   }],
 ];
 
