@@ -61,7 +61,7 @@ export interface AgentTaskConfig {
    *
    * @default - none: the function receives the state input
    */
-  readonly parameters?: { [key: string]: any };
+  readonly parameters?: { [key: string]: unknown };
 
   /**
    * The Task state's `InputPath`, when the payload is a path the function receives as it is.
@@ -75,7 +75,7 @@ export interface AgentTaskConfig {
    *
    * @default - none
    */
-  readonly resultSelector?: { [key: string]: any };
+  readonly resultSelector?: { [key: string]: unknown };
 
   /**
    * What the state machine's role must be allowed.
@@ -121,7 +121,7 @@ export function integrationArn(service: string, api: string, pattern: sfn.Integr
  * What a long-running agent receives: the task token to report with, the heartbeat interval it
  * must keep, and the request itself.
  */
-export function callbackEnvelope(options: AgentTaskBindOptions): { [key: string]: any } {
+export function callbackEnvelope(options: AgentTaskBindOptions): { [key: string]: unknown } {
   return {
     taskToken: sfn.JsonPath.taskToken,
     ...(options.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: options.heartbeatSeconds }),
@@ -135,9 +135,4 @@ export function payloadPath(payload: sfn.TaskInput): string | undefined {
     return undefined;
   }
   return (sfn.FieldUtils.renderObject({ path: payload.value }) as { 'path.$': string })['path.$'];
-}
-
-/** A `Timeout`'s fixed length in seconds; undefined when none is given or it comes from the state. */
-export function fixedSeconds(timeout?: sfn.Timeout): number | undefined {
-  return timeout?.seconds;
 }

@@ -137,7 +137,7 @@ export class InvokeAgent extends sfn.TaskStateBase {
   /**
    * @internal
    */
-  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): any {
+  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): Record<string, unknown> {
     if (topLevelQueryLanguage === sfn.QueryLanguage.JSONATA || this.queryLanguage === sfn.QueryLanguage.JSONATA) {
       throw new InvalidRuntimeConfigError(this.runtime.runtimeType,
         `step ${this.node.path} is in a JSONata state machine or state; InvokeAgent renders JSONPath only. Allowed: queryLanguage JSON_PATH for this state`, 'queryLanguage');

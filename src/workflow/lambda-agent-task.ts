@@ -48,7 +48,7 @@ export function lambdaAgentTask(agentFunction: lambda.IFunction, options: AgentT
   return { ...base, resourceArn: agentFunction.functionArn, parameters: requireObjectPayload(options.payload) };
 }
 
-function requireObjectPayload(payload: sfn.TaskInput): { [key: string]: any } {
+function requireObjectPayload(payload: sfn.TaskInput): { [key: string]: unknown } {
   if (payload.type !== sfn.InputType.OBJECT) {
     throw new InvalidRuntimeConfigError(AgentRuntimeType.LAMBDA,
       `payload is text (${JSON.stringify(payload.value)}); an agent takes a JSON object. Allowed: TaskInput.fromObject({...}) or TaskInput.fromJsonPathAt('$.path')`,
