@@ -2,17 +2,19 @@
 // AgentCore HTTP contract on 0.0.0.0:8080 with the same agent core as Lambda. PORT overrides the
 // port; AGENT_SERVER_HOST the address (local runs and tests bind
 // 127.0.0.1; a name of our own, since a platform may set HOST).
+import { checkRequest } from './core/callback.js';
 import { createDependencies, routeStrandsLogs } from './core/dependencies.js';
 import { parseIntegerVariable } from './core/config.js';
 import { AgentRuntimeType } from './core/errors.js';
 import { invokeAgent } from './core/invoke.js';
 import { createJsonLogger } from './core/logger.js';
+import { containerTaskReporter } from './core/task-reporter.js';
 import { startTelemetry, type Telemetry } from './core/telemetry.js';
 import { createAgentServer } from './server.js';
 
 const DEFAULT_HOST = '0.0.0.0';
 const DEFAULT_PORT = 8080;
-/** Time running invocations get to finish after SIGTERM. */
+/** Time running invocations (callback runs too) get to finish after SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
@@ -37,7 +39,13 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error('Unhandled promise rejection', { error: reason }));
   process.on('uncaughtException', (error) => logger.error('Uncaught exception', { error }));
 
-  const agentServer = createAgentServer({ logger, telemetry, invoke: (payload, options) => invokeAgent(payload, deps, options) });
+  const agentServer = createAgentServer({
+    logger,
+    telemetry,
+    invoke: (payload, options) => invokeAgent(payload, deps, options),
+    // Callback envelopes: answered 202 at once, run in the background, reported to Step Functions.
+    callback: { reporter: containerTaskReporter, check: (request) => checkRequest(request, deps.config) },
+  });
   const address = await agentServer.listen(port, host);
   logger.info('AgentCore server listening', { host, port: address.port, tracing: telemetry.enabled });
 

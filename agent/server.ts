@@ -4,9 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { isCallbackEnvelope, parseCallbackEnvelope, runWithCallback, type CallbackEnvelope, type TaskReporter } from './core/callback.js';
 import type { InvocationOptions } from './core/invoke.js';
 import type { Logger } from './core/logger.js';
 import type { AgentInvocationResponse } from './core/response.js';
+import { AGENT_UNAVAILABLE, AgentTaskError } from './core/task-errors.js';
 import type { Telemetry } from './core/telemetry.js';
 import { HttpError, toErrorResponse } from './http/http-error.js';
 import { readBody } from './http/read-body.js';
@@ -20,6 +22,14 @@ export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
 
 export type Invoke = (payload: unknown, options: InvocationOptions) => Promise<AgentInvocationResponse>;
 
+/** What the server needs to take callback envelopes (`{taskToken, heartbeatSeconds?, request}`). */
+export interface CallbackSupport {
+  /** Reports the outcome to Step Functions. */
+  readonly reporter: TaskReporter;
+  /** Throws when the request cannot run (bad shape, document not allowed), so it is refused before the 202. */
+  check(request: unknown): void;
+}
+
 export interface AgentServerOptions {
   /** Runs one invocation; production passes the agent core, tests a stand-in. */
   readonly invoke: Invoke;
@@ -29,16 +39,24 @@ export interface AgentServerOptions {
   readonly now?: () => number;
   /** Runs each invocation in the trace its request headers continue. */
   readonly telemetry?: Pick<Telemetry, 'inTraceContext'>;
+  /** Without it, a callback envelope is answered 501. */
+  readonly callback?: CallbackSupport;
 }
 
 export interface AgentServer {
   readonly server: Server;
-  /** Invocations currently running (`/ping` reports HealthyBusy while this is above zero). */
+  /** Invocations currently running, callback runs included (`/ping` reports HealthyBusy while this is above zero). */
   readonly inFlight: number;
   listen(port: number, host: string): Promise<AddressInfo>;
-  /** Stops accepting connections, lets running invocations finish for up to `graceMs`, then closes. */
+  /**
+   * Stops accepting connections, lets running invocations (and callback runs) finish for up to
+   * `graceMs`, then closes. Callback runs still going are stopped and report `Agent.Unavailable`.
+   */
   close(graceMs?: number): Promise<void>;
 }
+
+/** Time a stopped callback run gets to report its failure while the server closes. */
+const REPORT_GRACE_MS = 3_000;
 
 const ROUTES: Record<string, readonly string[]> = {
   '/invocations': ['POST'],
@@ -88,12 +106,14 @@ function isLocalClient(req: IncomingMessage): boolean {
 }
 
 export function createAgentServer(options: AgentServerOptions): AgentServer {
-  const { invoke, logger, telemetry } = options;
+  const { invoke, logger, telemetry, callback } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const now = options.now ?? Date.now;
   let inFlight = 0;
   let lastStatusChange = Math.floor(now() / 1000);
   const idleWaiters: Array<() => void> = [];
+  /** Callback runs in the background: their abort, and their end. */
+  const background = new Map<AbortController, Promise<unknown>>();
 
   const setInFlight = (value: number): void => {
     if ((inFlight === 0) !== (value === 0)) lastStatusChange = Math.floor(now() / 1000);
@@ -120,6 +140,11 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     setInFlight(inFlight + 1);
     try {
       const payload = parseJson(await readBody(req, maxBodyBytes));
+      if (isCallbackEnvelope(payload)) {
+        accept(parseCallbackEnvelope(payload), { requestId, sessionId, headers: req.headers });
+        sendJson(res, 202, { status: 'accepted', sessionId: sessionId ?? null }, echo);
+        return;
+      }
       const run = () =>
         invoke(payload, {
           requestId,
@@ -149,6 +174,30 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     } finally {
       setInFlight(inFlight - 1);
     }
+  };
+
+  /**
+   * Starts a callback run in the background once its request passed the checks (which throw, so
+   * the caller answers 4xx at once). It counts as in flight until it has reported.
+   */
+  const accept = (envelope: CallbackEnvelope, context: { requestId: string; sessionId: string | undefined; headers: IncomingMessage['headers'] }): void => {
+    if (callback === undefined) throw new HttpError(501, 'This agent server does not take callback envelopes ({taskToken, request})');
+    callback.check(envelope.request);
+    const { requestId, sessionId } = context;
+    const stopper = new AbortController();
+    const runLogger = logger.child({ requestId, ...(sessionId === undefined ? {} : { sessionId }) });
+    const invokeWith = (signal: AbortSignal) => () => invoke(envelope.request, { requestId, signal, ...(sessionId === undefined ? {} : { sessionId }) });
+    setInFlight(inFlight + 1);
+    runLogger.info('Callback run accepted', { taskToken: envelope.taskToken.slice(0, 16), heartbeatSeconds: envelope.heartbeatSeconds });
+    const done = runWithCallback(
+      envelope,
+      (signal) => (telemetry === undefined ? invokeWith(signal)() : telemetry.inTraceContext(context.headers, invokeWith(signal))),
+      { reporter: callback.reporter, logger: runLogger, signal: stopper.signal },
+    ).finally(() => {
+      background.delete(stopper);
+      setInFlight(inFlight - 1);
+    });
+    background.set(stopper, done);
   };
 
   // Set when the server listens on a loopback address (a local run, with the user's credentials).
@@ -224,6 +273,15 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
         await Promise.race([
           new Promise<void>((resolve) => idleWaiters.push(resolve)),
           new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
+        ]);
+      }
+      if (background.size > 0) {
+        // The process ends after this: tell Step Functions now rather than at the task's timeout.
+        const stopped = new AgentTaskError(AGENT_UNAVAILABLE, `The agent server shut down (grace of ${graceMs} ms over) before the run finished; retry the task`);
+        for (const stopper of background.keys()) stopper.abort(stopped);
+        await Promise.race([
+          Promise.allSettled(background.values()),
+          new Promise<void>((resolve) => setTimeout(resolve, REPORT_GRACE_MS).unref()),
         ]);
       }
       server.closeAllConnections();

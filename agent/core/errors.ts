@@ -11,8 +11,7 @@ export interface FieldIssue {
 
 /**
  * The invocation request is malformed. `fields` lists every offending field (dotted paths such
- * as `content.bucket`); the HTTP server answers 400 and the Lambda handler throws it as is, so a
- * Step Functions Catch can match `RequestValidationError`.
+ * as `content.bucket`); the HTTP server answers 400, the Lambda handler throws `Agent.BadRequest`.
  */
 export class RequestValidationError extends Error {
   public readonly issues: readonly FieldIssue[];

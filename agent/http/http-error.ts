@@ -6,6 +6,7 @@ import {
   RuntimeInvocationError,
   S3ObjectError,
 } from '../core/errors.js';
+import { AgentTaskError } from '../core/task-errors.js';
 
 /** The JSON body of every error answer: a message, and the offending fields when there are some. */
 export interface ErrorBody {
@@ -58,4 +59,15 @@ export function toErrorResponse(error: unknown): { statusCode: number; body: Err
   }
   const message = error instanceof Error ? error.message : String(error);
   return { statusCode: 500, body: { error: `Internal error: ${message}` }, headers: {} };
+}
+
+/**
+ * Anything an invocation throws, as the error a Step Functions task sees: named after the status
+ * the HTTP server would answer (`Agent.BadRequest` for a 400...), with the same message. The
+ * original error stays its `cause`, for the log.
+ */
+export function toAgentTaskError(error: unknown): AgentTaskError {
+  if (error instanceof AgentTaskError) return error;
+  const answer = toErrorResponse(error);
+  return AgentTaskError.fromStatus(answer.statusCode, answer.body.error, error);
 }

@@ -11,6 +11,7 @@ import { agentEnv, BUCKETS, EXPECTED_RESULT, invoiceModel, MODEL_ID, seedBuckets
 import { httpRequest } from './helpers/http.js';
 import { REGION, S3RVER_CREDENTIALS, startLocalS3, type LocalS3 } from './helpers/local-aws.js';
 import { startOtlpEndpoint } from './helpers/otlp-endpoint.js';
+import { startSfnStandIn } from '../helpers/sfn-stand-in.js';
 
 const BUNDLE_BUDGET_BYTES = 1.5 * 1024 * 1024;
 const bundleScript = pathToFileURL(resolve(import.meta.dirname, '../../scripts/bundle-agent.mjs')).href;
@@ -75,12 +76,12 @@ describe('agent bundles', () => {
    * Runs the Lambda bundle's handler once in a fresh process that exits the moment the handler
    * returns, as a frozen Lambda sandbox would stop: whatever the handler left pending is lost.
    */
-  async function runLambdaBundle(extraEnv: Record<string, string> = {}) {
+  async function runLambdaBundle(extraEnv: Record<string, string> = {}, event: unknown = stepFunctionsEvent()) {
     const runner = join(outdir, 'run-lambda.mjs');
     await writeFile(
       runner,
       `const m = await import(${JSON.stringify(pathToFileURL(bundles.lambda.outfile).href)});
-const response = await m.handler(${JSON.stringify(stepFunctionsEvent())}, { awsRequestId: 'bundle-req-1' });
+const response = await m.handler(${JSON.stringify(event)}, { awsRequestId: 'bundle-req-1' });
 process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), response }) + '\\n', () => process.exit(0));`,
     );
     const child = spawn(process.execPath, [runner], { cwd: outdir, env: runtimeEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -102,6 +103,28 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
     expect(response).toEqual({ result: EXPECTED_RESULT, metadata: { executionTime: expect.any(Number), tokensUsed: 175, modelId: MODEL_ID } });
     // Every log line is structured JSON.
     expect(logs.map((l) => (JSON.parse(l) as { message: string }).message)).toContain('Invocation completed');
+  });
+
+  it('the Lambda bundle answers a callback envelope through Step Functions: SendTaskSuccess with the response, SendTaskFailure Agent.BadRequest for a bad request, and returns', async () => {
+    const sfn = await startSfnStandIn();
+    try {
+      const taskToken = 'AQCEAAAAKgAAAAMAAAAAAAAAAbundle-callback-token';
+      const succeeded = await runLambdaBundle({ AWS_ENDPOINT_URL_SFN: sfn.url }, { taskToken, heartbeatSeconds: 300, request: stepFunctionsEvent() });
+      expect(succeeded.response).toEqual({ status: 'reported', outcome: 'success' });
+      const [success] = sfn.callsOf('SendTaskSuccess');
+      expect(success?.input.taskToken).toBe(taskToken);
+      expect(success?.headers.authorization).toMatch(`Credential=${S3RVER_CREDENTIALS.accessKeyId}/`);
+      expect(JSON.parse(String(success?.input.output))).toEqual({ result: EXPECTED_RESULT, metadata: { executionTime: expect.any(Number), tokensUsed: 175, modelId: MODEL_ID } });
+
+      const refused = await runLambdaBundle({ AWS_ENDPOINT_URL_SFN: sfn.url }, { taskToken, request: { contentType: 'file', content: { bucket: BUCKETS.docs } } });
+      expect(refused.response).toEqual({ status: 'reported', outcome: 'failure' });
+      const [failure] = sfn.callsOf('SendTaskFailure');
+      expect(failure?.input.error).toBe('Agent.BadRequest');
+      expect(JSON.parse(String(failure?.input.cause))).toEqual({ errorType: 'Agent.BadRequest', errorMessage: expect.stringContaining('content.key') });
+      expect(sfn.calls.map((c) => c.operation)).toEqual(['SendTaskSuccess', 'SendTaskFailure']);
+    } finally {
+      await sfn.close();
+    }
   });
 
   it('with AGENT_OBSERVABILITY_ENABLED, the Lambda bundle has exported its spans, in the invocation trace, when the handler returns', async () => {
@@ -165,6 +188,26 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
     expect(messages.find((m) => m.message === 'AgentCore server listening')).toMatchObject({ tracing: false });
   });
 
+  it('the AgentCore bundle accepts a callback envelope with a 202 and reports the response with SendTaskSuccess', async () => {
+    const sfn = await startSfnStandIn();
+    try {
+      const { base, stop } = await startAgentCoreBundle({ AWS_ENDPOINT_URL_SFN: sfn.url });
+      const taskToken = 'AQCEAAAAKgAAAAMAAAAAAAAAAbundle-agentcore-token';
+      const accepted = await httpRequest(`${base}/invocations`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ taskToken, request: stepFunctionsEvent() }),
+      });
+      expect(accepted.status).toBe(202);
+      await sfn.waitFor((calls) => calls.some((c) => c.operation === 'SendTaskSuccess'), 4_000, 'SendTaskSuccess from the AgentCore bundle');
+      const [success] = sfn.callsOf('SendTaskSuccess');
+      expect(JSON.parse(String(success?.input.output))).toMatchObject({ result: EXPECTED_RESULT, metadata: { tokensUsed: 175, modelId: MODEL_ID } });
+      expect(await stop()).toBe(0);
+    } finally {
+      await sfn.close();
+    }
+  });
+
   it('with AGENT_OBSERVABILITY_ENABLED, the AgentCore bundle exports the agent spans to X-Ray, the last ones on SIGTERM', async () => {
     const otlp = await startOtlpEndpoint();
     try {
@@ -223,7 +266,7 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
     }
   });
 
-  it('Lambda bundle: ends before the function deadline with a RuntimeInvocationError when S3 hangs', async () => {
+  it('Lambda bundle: ends before the function deadline with Agent.Timeout when S3 hangs', async () => {
     faulty.rules.set(`${BUCKETS.config}/${SYSTEM_PROMPT_KEY}`, 'hang');
     try {
       const runner = join(outdir, 'run-lambda-deadline.mjs');
@@ -250,7 +293,7 @@ process.stdout.write('RESULT ' + JSON.stringify({ ...outcome, remaining: context
       expect(await within(5_000, 'exit of the Lambda runner', exited)).toBe(0);
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
       const outcome = JSON.parse(line?.slice(7) ?? '{}') as { error?: { name: string; message: string; statusCode: number }; remaining: number };
-      expect(outcome.error).toMatchObject({ name: 'RuntimeInvocationError', statusCode: 504, message: expect.stringMatching(/Lambda function times out/) });
+      expect(outcome.error).toMatchObject({ name: 'Agent.Timeout', statusCode: 504, message: expect.stringMatching(/Lambda function times out/) });
       expect(outcome.remaining).toBeGreaterThan(0);
     } finally {
       faulty.rules.clear();

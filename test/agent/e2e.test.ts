@@ -71,8 +71,7 @@ describe('default agent end to end (real S3 client, real BedrockModel)', () => {
 
     const response = await handler(stepFunctionsEvent(), { awsRequestId: 'req-1' });
 
-    expect(response.result).toEqual(EXPECTED_RESULT);
-    expect(response.metadata).toEqual({ executionTime: expect.any(Number), tokensUsed: 175, modelId: MODEL_ID });
+    expect(response).toEqual({ result: EXPECTED_RESULT, metadata: { executionTime: expect.any(Number), tokensUsed: 175, modelId: MODEL_ID } });
 
     const calls = bedrock.calls.slice(before);
     expect(calls.map((c) => c.path)).toEqual([`/model/${MODEL_ID}/converse-stream`, `/model/${MODEL_ID}/converse-stream`]);

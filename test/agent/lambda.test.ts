@@ -1,6 +1,7 @@
 import { tool, type ToolContext } from '@strands-agents/sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { AgentTaskError } from '../../agent/core/task-errors.js';
 import { createLambdaHandler } from '../../agent/lambda-handler.js';
 import { handler } from '../../agent/lambda.js';
 import { testDependencies } from './helpers/deps.js';
@@ -60,16 +61,35 @@ describe('Lambda handler', () => {
     expect(done).toMatchObject({ requestId: 'aws-req-1', documentId: 'doc-2025-0042' });
   });
 
-  it('throws a RequestValidationError that a Step Functions Catch can match by name', async () => {
+  it('throws an invalid request as Agent.BadRequest, the name a Step Functions Catch matches', async () => {
     const deps = testDependencies({ model: new ScriptedModel([]) });
     const failure = await createLambdaHandler(() => deps)({ ...event, content: { key: 'in/receipt-42.md' } }).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ name: 'RequestValidationError', message: expect.stringContaining('content.bucket') });
+    expect(failure).toBeInstanceOf(AgentTaskError);
+    expect(failure).toMatchObject({ name: 'Agent.BadRequest', statusCode: 400, message: expect.stringContaining('content.bucket') });
   });
 
-  it('fails the invocation with an AgentConfigError naming the variable when the environment is incomplete', async () => {
+  it('throws a document outside the document sources as Agent.BadRequest (403) naming the object', async () => {
+    const deps = testDependencies({ model: new ScriptedModel([]) });
+    const failure = await createLambdaHandler(() => deps)({ ...event, content: { bucket: 'elsewhere', key: 'a.md' } }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ name: 'Agent.BadRequest', statusCode: 403, message: expect.stringContaining('s3://elsewhere/a.md') });
+  });
+
+  it('throws a model that failed after its retries as Agent.Failed, and one that kept throttling as Agent.Throttled', async () => {
+    const failed = testDependencies({ model: new ScriptedModel([{ error: new Error('model exploded') }]), objects: { 'incoming-docs/in/receipt-42.md': '# Receipt 42' } });
+    expect(await createLambdaHandler(() => failed)(event).catch((e: unknown) => e)).toMatchObject({ name: 'Agent.Failed', statusCode: 502, message: expect.stringContaining('model exploded') });
+    const throttled = testDependencies({
+      model: new ScriptedModel([{ error: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }) }]),
+      env: { MODEL_MAX_ATTEMPTS: '1' },
+      objects: { 'incoming-docs/in/receipt-42.md': '# Receipt 42' },
+    });
+    expect(await createLambdaHandler(() => throttled)(event).catch((e: unknown) => e)).toMatchObject({ name: 'Agent.Throttled', statusCode: 503, message: expect.stringContaining('Rate exceeded') });
+  });
+
+  it('fails the invocation with Agent.Failed naming the variable when the environment is incomplete', async () => {
     vi.stubEnv('SYSTEM_PROMPT_S3_BUCKET_NAME', '');
     const failure = await handler(event, { awsRequestId: 'aws-req-2' }).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ name: 'AgentConfigError', variable: 'SYSTEM_PROMPT_S3_BUCKET_NAME' });
+    expect(failure).toMatchObject({ name: 'Agent.Failed', statusCode: 500, message: expect.stringContaining('SYSTEM_PROMPT_S3_BUCKET_NAME') });
+    expect((failure as Error).cause).toMatchObject({ name: 'AgentConfigError', variable: 'SYSTEM_PROMPT_S3_BUCKET_NAME' });
   });
 
   describe('ends before the function deadline with a clear error instead of being killed silently', () => {
@@ -85,7 +105,7 @@ describe('Lambda handler', () => {
       const started = Date.now();
       const failure = await within(3_000, 'end of the invocation', createLambdaHandler(() => deps)(event, contextWithDeadline(1_500)).catch((e: unknown) => e));
       expect(Date.now() - started).toBeLessThan(1_500);
-      expect(failure).toMatchObject({ name: 'RuntimeInvocationError', statusCode: 504, message: expect.stringMatching(/Lambda function times out/) });
+      expect(failure).toMatchObject({ name: 'Agent.Timeout', statusCode: 504, message: expect.stringMatching(/Lambda function times out/) });
       expect(deps.logger.lines.find((l) => l.message === 'Invocation stopped before the Lambda deadline')).toMatchObject({ level: 'error', requestId: 'aws-req-deadline' });
     });
 
@@ -93,7 +113,7 @@ describe('Lambda handler', () => {
       const model = new ScriptedModel([{ text: ['thinking', ' forever'], holdUntil: new Promise(() => undefined) }]);
       const deps = testDependencies({ model, objects: { 'incoming-docs/in/receipt-42.md': '# Receipt 42' } });
       const failure = await within(3_000, 'end of the invocation', createLambdaHandler(() => deps)(event, contextWithDeadline(1_500)).catch((e: unknown) => e));
-      expect(failure).toMatchObject({ name: 'RuntimeInvocationError', statusCode: 504 });
+      expect(failure).toMatchObject({ name: 'Agent.Timeout', statusCode: 504 });
       expect(model.calls).toHaveLength(1);
     });
   });

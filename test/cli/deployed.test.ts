@@ -174,10 +174,10 @@ describe('Lambda', () => {
   it('a function error (X-Amz-Function-Error) throws with its errorType and errorMessage', { timeout: 10_000 }, async () => {
     standIn.lambda = (_request, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'X-Amz-Function-Error': 'Unhandled' });
-      res.end(JSON.stringify({ errorType: 'RequestValidationError', errorMessage: 'Invalid request: content.key is required', trace: [] }));
+      res.end(JSON.stringify({ errorType: 'Agent.BadRequest', errorMessage: 'Invalid request: content.key (must be a non-empty string)', trace: [] }));
     };
     await expect(run({ agent: lambdaAgent }).result).rejects.toThrow(
-      'the Lambda function InvoiceStack-InvoiceAgentFn-x1y2z3 failed: RequestValidationError: Invalid request: content.key is required',
+      'the Lambda function InvoiceStack-InvoiceAgentFn-x1y2z3 failed: Agent.BadRequest: Invalid request: content.key (must be a non-empty string)',
     );
   });
 

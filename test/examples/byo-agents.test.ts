@@ -56,12 +56,12 @@ function lambdaContract(invoke: (event: unknown) => Promise<LambdaOutcome>) {
     expect((await invoke({ prompt: INVOICE })).response?.result).toEqual(RESULT);
   });
 
-  it('Lambda: throws errors a Step Functions Catch can match by name', async () => {
-    expect((await invoke({ contentType: 'data', content: {} })).error).toMatchObject({ name: 'RequestValidationError', message: expect.stringContaining('content.data') });
+  it('Lambda: throws errors a Step Functions Catch can match by name, the names the default agent uses', async () => {
+    expect((await invoke({ contentType: 'data', content: {} })).error).toMatchObject({ name: 'Agent.BadRequest', message: expect.stringContaining('content.data') });
     expect((await invoke({ contentType: 'file', content: { bucket: 'incoming-docs', key: 'other/a.pdf' } })).error)
-      .toMatchObject({ name: 'DocumentAccessError', message: expect.stringContaining('s3://incoming-docs/other/a.pdf') });
+      .toMatchObject({ name: 'Agent.BadRequest', message: expect.stringContaining('s3://incoming-docs/other/a.pdf') });
     expect((await invoke({ contentType: 'file', content: { bucket: 'incoming-docs', key: 'incoming/a.pdf' } })).error)
-      .toMatchObject({ name: 'DocumentError' });
+      .toMatchObject({ name: 'Agent.BadRequest', message: expect.stringContaining('reads inline data only') });
   });
 }
 
