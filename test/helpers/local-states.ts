@@ -12,6 +12,12 @@
  * - The run is bounded: past `timeoutMs` it is aborted and the harness throws, naming the states
  *   visited and the tasks still waiting.
  *
+ *   const sfn = await startSfnStandIn();          // handlers' SFNClient → sfn.url
+ *   const tokens = new TaskTokens();
+ *   answerTaskCallbacks(sfn, tokens);              // SendTask* complete the callback tasks
+ *   const run = await runStateMachine(definition, input, { handlers: { [functionArn]: handler }, tokens });
+ *   expect(run).toMatchObject({ status: 'SUCCEEDED', output: { result: ... } });
+ *
  * Known differences from Step Functions (the interpreter's): inside a Map iteration or a Parallel
  * branch `$$.Execution.Input` is the iteration's input and `$$.Execution.StartTime` its start;
  * `$$.State` is absent; a Task without TimeoutSeconds times out after 60 s (the service: never);
@@ -135,7 +141,10 @@ export async function runStateMachine(definition: unknown, input: unknown, optio
   const finish = async (): Promise<void> => {
     // Tasks still open belong to an execution that is over: their tokens are refused from now on.
     for (const token of issued) tokens.expire(token);
-    await Promise.race([logged, new Promise((resolve) => setTimeout(resolve, 50))]);
+    // The event log is read asynchronously: its last events may still be on their way.
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([logged, new Promise((resolve) => (grace = setTimeout(resolve, 50)))]);
+    clearTimeout(grace);
   };
   const report = (ended: Pick<LocalExecution, 'status' | 'output' | 'error' | 'cause'>): LocalExecution => ({
     ...ended,
