@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     logger,
     telemetry,
     invoke: (payload, options) => invokeAgent(payload, deps, options),
-    // Callback envelopes: answered 202 at once, run in the background, reported to Step Functions.
+    // Callback envelopes: answered 200 at once, run in the background, reported to Step Functions.
     callback: { reporter: containerTaskReporter, check: (request) => checkRequest(request, deps.config) },
   });
   const address = await agentServer.listen(port, host);

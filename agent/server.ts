@@ -26,7 +26,7 @@ export type Invoke = (payload: unknown, options: InvocationOptions) => Promise<A
 export interface CallbackSupport {
   /** Reports the outcome to Step Functions. */
   readonly reporter: TaskReporter;
-  /** Throws when the request cannot run (bad shape, document not allowed), so it is refused before the 202. */
+  /** Throws when the request cannot run (bad shape, document not allowed), so it is refused before the acceptance. */
   check(request: unknown): void;
 }
 
@@ -142,7 +142,8 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       const payload = parseJson(await readBody(req, maxBodyBytes));
       if (isCallbackEnvelope(payload)) {
         accept(parseCallbackEnvelope(payload), { requestId, sessionId, headers: req.headers });
-        sendJson(res, 202, { status: 'accepted', sessionId: sessionId ?? null }, echo);
+        // 200, not 202: what AgentCore passes on of other 2xx answers is not documented.
+        sendJson(res, 200, { status: 'accepted', sessionId: sessionId ?? null }, echo);
         return;
       }
       const run = () =>
@@ -164,8 +165,11 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       const answer = toErrorResponse(error);
       const level = answer.statusCode >= 500 ? 'error' : 'warn';
       logger[level]('Invocation failed', { requestId, sessionId, statusCode: answer.statusCode, error });
+      if (streaming && !res.headersSent) sse ??= new SseWriter(res, echo);
       if (sse !== undefined) {
-        // Headers are out already: report the failure as the stream's last event.
+        // A streaming client learns of the failure from the stream's last event, even before any
+        // text: AgentCore replaces a non-2xx answer with its own RuntimeClientError and drops the
+        // body, so the agent's message would otherwise never reach the caller.
         sse.send('error', { statusCode: answer.statusCode, ...answer.body });
         sse.end();
       } else {

@@ -32,8 +32,12 @@ export interface RelayOptions {
 export const DEADLINE_MARGIN_MS = 2_000;
 /** The bound without a Lambda context (never in Lambda): Lambda's longest timeout. */
 const DEFAULT_REMAINING_MS = 15 * 60_000;
-/** What the relay asks the agent for: one JSON answer. */
-const ACCEPT = 'application/json';
+/**
+ * What the relay asks the agent for: an event stream, read to its final `result` (or `error`)
+ * event. AgentCore turns an agent's non-2xx answer into a RuntimeClientError without its body,
+ * so the agent's own error message reaches the relay only inside a 200 stream.
+ */
+const ACCEPT = 'text/event-stream';
 
 function defaultClient(): BedrockAgentCoreClient {
   // One attempt: a retry after a 5xx, a reset or a timeout could run the agent twice unseen

@@ -188,7 +188,7 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
     expect(messages.find((m) => m.message === 'AgentCore server listening')).toMatchObject({ tracing: false });
   });
 
-  it('the AgentCore bundle accepts a callback envelope with a 202 and reports the response with SendTaskSuccess', async () => {
+  it('the AgentCore bundle accepts a callback envelope with a 200 at once and reports the response with SendTaskSuccess', async () => {
     const sfn = await startSfnStandIn();
     try {
       const { base, stop } = await startAgentCoreBundle({ AWS_ENDPOINT_URL_SFN: sfn.url });
@@ -198,7 +198,7 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ taskToken, request: stepFunctionsEvent() }),
       });
-      expect(accepted.status).toBe(202);
+      expect(accepted.status).toBe(200);
       await sfn.waitFor((calls) => calls.some((c) => c.operation === 'SendTaskSuccess'), 4_000, 'SendTaskSuccess from the AgentCore bundle');
       const [success] = sfn.callsOf('SendTaskSuccess');
       expect(JSON.parse(String(success?.input.output))).toMatchObject({ result: EXPECTED_RESULT, metadata: { tokensUsed: 175, modelId: MODEL_ID } });

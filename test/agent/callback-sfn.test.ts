@@ -113,7 +113,7 @@ describe('AgentCore server in callback mode', () => {
     });
   const ping = async () => (await httpRequest(`${base}/ping`)).json() as { status: string };
 
-  it('answers 202 at once, is HealthyBusy while it runs, heartbeats at the interval, and reports what a synchronous call returns', async () => {
+  it('answers 200 at once, is HealthyBusy while it runs, heartbeats at the interval, and reports what a synchronous call returns', async () => {
     model.current = new ScriptedModel([ANSWER]);
     const sync = await post(REQUEST);
     expect(sync.status).toBe(200);
@@ -122,7 +122,7 @@ describe('AgentCore server in callback mode', () => {
     model.current = new ScriptedModel([{ ...ANSWER, text: ['{"total": ', '42.5}'], holdUntil: held.promise }]);
     const started = Date.now();
     const accepted = await post({ taskToken: TOKEN, heartbeatSeconds: 1, request: REQUEST });
-    expect(accepted.status).toBe(202);
+    expect(accepted.status).toBe(200);
     expect(accepted.json()).toEqual({ status: 'accepted', sessionId: SESSION_ID });
     expect(accepted.headers['x-amzn-bedrock-agentcore-runtime-session-id']).toBe(SESSION_ID);
     expect(Date.now() - started).toBeLessThan(300);
@@ -160,7 +160,7 @@ describe('AgentCore server in callback mode', () => {
     ['a model that kept throttling', { error: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }) }, 'Agent.Throttled', /Rate exceeded/],
   ] as const)('reports %s with SendTaskFailure named %s', async (_what, turn, name, message) => {
     model.current = new ScriptedModel([turn]);
-    expect((await post({ taskToken: TOKEN, request: REQUEST })).status).toBe(202);
+    expect((await post({ taskToken: TOKEN, request: REQUEST })).status).toBe(200);
     await sfn.waitFor((calls) => reportsOf(calls).length > 0, 2_000, 'SendTaskFailure');
     const [report] = reportsOf(sfn.calls);
     expect(report?.operation).toBe('SendTaskFailure');
@@ -172,7 +172,7 @@ describe('AgentCore server in callback mode', () => {
     sfn.answer('SendTaskHeartbeat', () => sfnError('TaskTimedOut', 'Task Timed Out'));
     const scripted = new ScriptedModel([{ text: ['thinking', ' forever'], holdUntil: new Promise(() => undefined) }]);
     model.current = scripted;
-    expect((await post({ taskToken: TOKEN, heartbeatSeconds: 1, request: REQUEST })).status).toBe(202);
+    expect((await post({ taskToken: TOKEN, heartbeatSeconds: 1, request: REQUEST })).status).toBe(200);
     await sfn.waitFor((calls) => calls.some((c) => c.operation === 'SendTaskHeartbeat'), 2_000, 'a heartbeat');
     for (let i = 0; i < 100 && (await ping()).status !== 'Healthy'; i++) await new Promise((r) => setTimeout(r, 10));
     expect(await ping()).toMatchObject({ status: 'Healthy' });

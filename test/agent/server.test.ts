@@ -132,8 +132,17 @@ describe('AgentCore server', () => {
     expect(events[3]?.data).toMatchObject({ type: 'result', result: 'The total is 42 EUR.', metadata: { modelId: deps.config.modelId } });
   });
 
-  it('answers a streamed request that fails validation with a plain 400, before any event', async () => {
+  it('answers a streamed request that fails validation with a stream whose only event is the 400 error (AgentCore drops non-2xx bodies)', async () => {
     const answer = await post({ contentType: 'data' }, { Accept: 'text/event-stream' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    const events = parseEventStream(answer.text);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ event: 'error', data: { type: 'error', statusCode: 400, fields: ['content'] } });
+  });
+
+  it('still answers a JSON request that fails validation with a plain 400', async () => {
+    const answer = await post({ contentType: 'data' }, { Accept: 'application/json' });
     expect(answer.status).toBe(400);
     expect(answer.json()).toMatchObject({ fields: ['content'] });
   });
@@ -411,10 +420,14 @@ describe('AgentCore server, as the AgentCore CLI and SDKs call it (raw HTTP)', (
     expect(done).toMatchObject({ requestId, sessionId: 'local-dev-session' });
   });
 
-  it('agentcore dev with an empty prompt: a 400 the CLI prints as its error, naming the field', async () => {
+  it('agentcore dev with an empty prompt: a 400 error event the CLI prints as its error, naming the field', async () => {
     const answer = parseRawResponse(await rawKeepAliveExchange(port, agentcoreDevRequest(port, '')));
-    expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.body)).toEqual({ error: 'Invalid request: prompt (must be a non-empty string)', fields: ['prompt'] });
+    expect(answer.status).toBe(200);
+    expect(parseEventStream(answer.body)).toEqual([{
+      event: 'error',
+      data: { type: 'error', statusCode: 400, error: 'Invalid request: prompt (must be a non-empty string)', fields: ['prompt'] },
+    }]);
+    expect(printedByAgentcoreDev(answer.body)).toBe('Error: Invalid request: prompt (must be a non-empty string)');
   });
 
   it('streams to a client that prefers text/event-stream', async () => {

@@ -153,7 +153,7 @@ describe('AgentCore relay (the shipped bundle, through a stand-in data plane, to
     expect(plane.calls).toHaveLength(1);
     const call = plane.calls[0]!;
     expect(call.agent?.status).toBe(200);
-    expect(out).toEqual(JSON.parse(call.agent!.body));
+    expect(call.agent?.contentType).toMatch(/^text\/event-stream/);
     expect(out).toEqual({ result: expect.stringContaining(DOCUMENT_TEXT), metadata: { executionTime: expect.any(Number), tokensUsed: 0, modelId: deps.config.modelId } });
 
     expect(call).toMatchObject({
@@ -161,7 +161,7 @@ describe('AgentCore relay (the shipped bundle, through a stand-in data plane, to
       qualifier: 'DEFAULT',
       sessionId: SESSION_ID,
       contentType: 'application/json',
-      accept: 'application/json',
+      accept: 'text/event-stream',
       signedRegion: 'us-east-1',
     });
     expect(call.body).toBe(JSON.stringify(request));
@@ -176,7 +176,6 @@ describe('AgentCore relay (the shipped bundle, through a stand-in data plane, to
 
   it("reads an event-stream answer to its last result event and returns that event's response", async () => {
     agentWith({ model: new ScriptedModel([{ text: ['Vendor: ', 'Acme', ' GmbH'] }]) });
-    plane.next(forward({ accept: 'text/event-stream' }));
 
     const out = await handler(event(), contextWith(60_000));
 
@@ -188,7 +187,6 @@ describe('AgentCore relay (the shipped bundle, through a stand-in data plane, to
 
   it("an error event in the stream fails with the name of its status and the agent's own message", async () => {
     agentWith({ model: new FailingMidStreamModel() });
-    plane.next(forward({ accept: 'text/event-stream' }));
 
     const failed = await failure(handler(event(), contextWith(60_000)));
 
@@ -197,34 +195,43 @@ describe('AgentCore relay (the shipped bundle, through a stand-in data plane, to
     expect(failed.message).toContain('The model stream broke off');
   });
 
-  it('passes a 2xx other than 200 through, returning the body unchanged (a callback envelope accepted: 202)', async () => {
+  it('passes a 2xx other than 200 through, returning the body unchanged (an accepted callback envelope)', async () => {
     const accepted = { status: 'accepted', sessionId: SESSION_ID };
     plane.next(agentAnswers(202, 'application/json', JSON.stringify(accepted)));
     expect(await handler(event(), contextWith(60_000))).toEqual(accepted);
   });
 
-  // AgentCore answers an agent's error status with RuntimeClientError "Received error (<status>)
-  // from runtime..." and drops the agent's body: the name comes from the status.
-  it("agent 400 (an invalid request): Agent.BadRequest, with the status and the service's message", async () => {
+  // The agent answers a streamed request's failure as a 200 stream with one error event, so its
+  // message survives AgentCore, which drops the body of a non-2xx answer.
+  it("agent 400 (an invalid request): Agent.BadRequest, with the agent's own message", async () => {
+    const failed = await failure(handler(event({ payload: { documentId: 'doc-1' } }), contextWith(60_000)));
+    expect(plane.calls[0]!.agent).toMatchObject({ status: 200, body: expect.stringContaining('event: error') });
+    expect(failed).toMatchObject({ name: 'Agent.BadRequest', statusCode: 400 });
+    expect(failed.message).toContain('Invalid request: contentType');
+  });
+
+  it('an agent that answers an error status in JSON: AgentCore drops its body (RuntimeClientError), the name still comes from the status', async () => {
+    plane.next(forward({ accept: 'application/json' }));
     const failed = await failure(handler(event({ payload: { documentId: 'doc-1' } }), contextWith(60_000)));
     expect(plane.calls[0]!.agent).toMatchObject({ status: 400, body: expect.stringContaining('contentType') });
     expect(failed).toMatchObject({ name: 'Agent.BadRequest', statusCode: 400 });
-    expect(failed.message).toContain('The agent answered 400');
     expect(failed.message).toContain('Received error (400) from runtime');
   });
 
-  it('agent 503 (Bedrock kept throttling): Agent.Throttled', async () => {
+  it("agent 503 (Bedrock kept throttling): Agent.Throttled, with the agent's message", async () => {
     agentWith({ model: new ScriptedModel([{ error: Object.assign(new Error('Too many requests'), { name: 'ThrottlingException' }) }]) });
     const failed = await failure(handler(event(), contextWith(60_000)));
-    expect(plane.calls[0]!.agent?.status).toBe(503);
+    expect(plane.calls[0]!.agent?.body).toContain('"statusCode":503');
     expect(failed).toMatchObject({ name: 'Agent.Throttled', statusCode: 503 });
+    expect(failed.message).toContain('Too many requests');
   });
 
-  it('agent 502 (the model failed): Agent.Failed', async () => {
+  it("agent 502 (the model failed): Agent.Failed, with the agent's message", async () => {
     agentWith({ model: new ScriptedModel([{ error: Object.assign(new Error('The provided model identifier is invalid'), { name: 'ValidationException' }) }]) });
     const failed = await failure(handler(event(), contextWith(60_000)));
-    expect(plane.calls[0]!.agent?.status).toBe(502);
+    expect(plane.calls[0]!.agent?.body).toContain('"statusCode":502');
     expect(failed).toMatchObject({ name: 'Agent.Failed', statusCode: 502 });
+    expect(failed.message).toContain('The provided model identifier is invalid');
   });
 
   it("agent 504 (its S3 bound ran out): Agent.Timeout", async () => {
@@ -235,8 +242,9 @@ describe('AgentCore relay (the shipped bundle, through a stand-in data plane, to
     };
     agentWith({ model: new EchoModel(), store });
     const failed = await failure(handler(event(), contextWith(60_000)));
-    expect(plane.calls[0]!.agent?.status).toBe(504);
+    expect(plane.calls[0]!.agent?.body).toContain('"statusCode":504');
     expect(failed).toMatchObject({ name: 'Agent.Timeout', statusCode: 504 });
+    expect(failed.message).toContain('timed out after 50 ms');
   });
 
   it.each<[string, string, () => CallHandler]>([
