@@ -19,11 +19,11 @@ export interface AgentTaskBindOptions {
   readonly payload: sfn.TaskInput;
 
   /**
-   * The step's heartbeat timeout in seconds, passed to the agent so it heartbeats in time.
+   * The step's heartbeat timeout, passed to the agent so it heartbeats in time.
    *
    * @default - none
    */
-  readonly heartbeatSeconds?: number;
+  readonly heartbeatTimeout?: sfn.Timeout;
 
   /**
    * The step's timeout, checked against what the runtime allows.
@@ -122,9 +122,11 @@ export function integrationArn(service: string, api: string, pattern: sfn.Integr
  * must keep, and the request itself.
  */
 export function callbackEnvelope(options: AgentTaskBindOptions): { [key: string]: unknown } {
+  const heartbeat = options.heartbeatTimeout;
+  const heartbeatSeconds = heartbeat?.seconds ?? (heartbeat?.path === undefined ? undefined : sfn.JsonPath.numberAt(heartbeat.path));
   return {
     taskToken: sfn.JsonPath.taskToken,
-    ...(options.heartbeatSeconds === undefined ? {} : { heartbeatSeconds: options.heartbeatSeconds }),
+    ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
     request: options.payload.value,
   };
 }

@@ -10,7 +10,7 @@ import { callbackResource } from './task-response-grants';
 import type { BaseAgent } from '../agents/base-agent';
 import { IAgentRuntime } from '../runtime/agent-runtime';
 import { InvalidRuntimeConfigError } from '../runtime/errors';
-import { describeValue, optionalBoolean, optionalInstance, optionalObject } from '../runtime/input-checks';
+import { describeValue, optionalBoolean, optionalInstance } from '../runtime/input-checks';
 import { AgentRuntimeType } from '../runtime/runtime-type';
 
 /** How long a callback step waits for a heartbeat by default: a dead agent is noticed within it. */
@@ -100,7 +100,7 @@ export class InvokeAgent extends sfn.TaskStateBase {
     this.config = runtime.bindStepFunctionsTask(this, {
       integrationPattern: props.integrationPattern ?? sfn.IntegrationPattern.REQUEST_RESPONSE,
       payload: props.payload ?? sfn.TaskInput.fromJsonPathAt('$'),
-      heartbeatSeconds: heartbeatTimeout?.seconds,
+      heartbeatTimeout: heartbeatTimeout ?? (props.heartbeat === undefined ? undefined : sfn.Timeout.duration(props.heartbeat)),
       taskTimeout: props.taskTimeout ?? (props.timeout ? sfn.Timeout.duration(props.timeout) : undefined),
       sessionId: props.sessionId,
       agentCoreInvocation: props.agentCoreInvocation,
@@ -170,9 +170,26 @@ function validateInvokeAgentProps(props: InvokeAgentProps): void {
       `integrationPattern is ${describeValue(props.integrationPattern)}; allowed: ${patterns.join(' or ')}`, 'integrationPattern');
   }
   optionalInstance(type, 'payload', props.payload, sfn.TaskInput, 'a TaskInput, e.g. TaskInput.fromJsonPathAt(\'$.request\')');
+  if (props.payload?.type === sfn.InputType.TEXT && !sfn.JsonPath.isEncodedJsonPath(String(props.payload.value))) {
+    throw new InvalidRuntimeConfigError(type,
+      `payload is text (${JSON.stringify(props.payload.value)}); an agent takes a JSON object. Allowed: TaskInput.fromObject({...}) or TaskInput.fromJsonPathAt('$.path')`,
+      'payload');
+  }
   optionalInstance(type, 'agentCoreInvocation', props.agentCoreInvocation, AgentCoreInvocation, 'AgentCoreInvocation.relay() or AgentCoreInvocation.sdkIntegration()');
-  optionalObject(type, 'taskTimeout', props.taskTimeout, 'a Timeout, e.g. Timeout.duration(Duration.minutes(10))');
-  optionalObject(type, 'heartbeatTimeout', props.heartbeatTimeout, 'a Timeout, e.g. Timeout.duration(Duration.minutes(5))');
+  optionalTimeout(type, 'taskTimeout', props.taskTimeout);
+  optionalTimeout(type, 'heartbeatTimeout', props.heartbeatTimeout);
   optionalBoolean(type, 'retryOnServiceExceptions', props.retryOnServiceExceptions);
   if (type === AgentRuntimeType.AGENTCORE) validateSessionId(props.sessionId);
+}
+
+/** A `sfn.Timeout` (a plain object: `Timeout.duration` gives `{ seconds }`, `Timeout.at` gives `{ path }`). */
+function optionalTimeout(type: AgentRuntimeType, field: string, value: unknown): void {
+  if (value === undefined) return;
+  const timeout = value as Partial<Record<'seconds' | 'path' | 'jsonataExpression', unknown>>;
+  const shaped = typeof value === 'object' && value !== null
+    && (typeof timeout.seconds === 'number' || typeof timeout.path === 'string' || typeof timeout.jsonataExpression === 'string');
+  if (!shaped) {
+    throw new InvalidRuntimeConfigError(type,
+      `${field} is ${describeValue(value)}; allowed: a Timeout, e.g. Timeout.duration(Duration.minutes(5)) or Timeout.at('$.path')`, field);
+  }
 }

@@ -45,14 +45,6 @@ export function lambdaAgentTask(agentFunction: lambda.IFunction, options: AgentT
     // The function receives the state input itself: a path selects it, as InputPath does.
     return { ...base, resourceArn: agentFunction.functionArn, ...(path === '$' ? {} : { inputPath: path }) };
   }
-  return { ...base, resourceArn: agentFunction.functionArn, parameters: requireObjectPayload(options.payload) };
-}
-
-function requireObjectPayload(payload: sfn.TaskInput): { [key: string]: unknown } {
-  if (payload.type !== sfn.InputType.OBJECT) {
-    throw new InvalidRuntimeConfigError(AgentRuntimeType.LAMBDA,
-      `payload is text (${JSON.stringify(payload.value)}); an agent takes a JSON object. Allowed: TaskInput.fromObject({...}) or TaskInput.fromJsonPathAt('$.path')`,
-      'payload');
-  }
-  return payload.value;
+  // InvokeAgent accepts an object or a path only.
+  return { ...base, resourceArn: agentFunction.functionArn, parameters: options.payload.value };
 }

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { IConstruct } from 'constructs';
 import { IAgentRuntime } from '../runtime/agent-runtime';
+import { InvalidRuntimeConfigError } from '../runtime/errors';
 
 /** The actions an agent reports a long run with. No resource types in IAM's reference; Step Functions authorizes them on the state machine. */
 const TASK_RESPONSE_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
@@ -49,28 +50,37 @@ class CallbackFinder extends DefaultTokenResolver {
  * which the agent depends on, would close a cycle). A separate policy on the role can.
  */
 class TaskResponseGrants implements IAspect {
-  private readonly granted = new Set<string>();
-
   public visit(node: IConstruct): void {
     if (!(node instanceof sfn.CfnStateMachine) || node.definitionString === undefined) return;
     const finder = new CallbackFinder();
     // `preparing`: cross-stack references are not assigned yet, and need not be to be seen.
     Tokenization.resolve(node.definitionString, { scope: node, resolver: finder, preparing: true });
-    for (const runtime of finder.runtimes) this.grant(runtime, node);
-  }
-
-  private grant(runtime: IAgentRuntime, stateMachine: sfn.CfnStateMachine): void {
-    const id = `TaskResponse${stateMachine.node.addr.slice(0, 8)}`;
-    if (this.granted.has(`${runtime.node.addr}/${id}`)) return;
-    this.granted.add(`${runtime.node.addr}/${id}`);
-    const statement = new iam.PolicyStatement({ actions: TASK_RESPONSE_ACTIONS, resources: [stateMachine.attrArn] });
-    if (!(runtime.executionRole instanceof iam.Role)) {
-      Annotations.of(runtime).addWarningV2('agentic-ai-framework:taskResponseNotGranted',
-        `The agent reports long runs to state machine ${stateMachine.node.path}, but its execution role ${runtime.executionRole.node.path} is imported: add this statement to it yourself: ${JSON.stringify(Stack.of(runtime).resolve(statement.toStatementJson()))}`);
-      return;
+    for (const runtime of finder.runtimes) {
+      if (node.stateMachineType === sfn.StateMachineType.EXPRESS) {
+        throw new InvalidRuntimeConfigError(runtime.runtimeType,
+          `state machine ${node.node.path} is EXPRESS and waits for an agent's callback (integrationPattern WAIT_FOR_TASK_TOKEN); Express workflows support request-response steps only. Allowed: a STANDARD state machine, or REQUEST_RESPONSE`,
+          'integrationPattern');
+      }
+      grant(runtime, node);
     }
-    new iam.Policy(runtime, id, { statements: [statement], roles: [runtime.executionRole] });
   }
+}
+
+/**
+ * The policy lives with the state machine, so that references go from its stack to the agent's
+ * only, whether they are one stack or two.
+ */
+function grant(runtime: IAgentRuntime, stateMachine: sfn.CfnStateMachine): void {
+  const scope = stateMachine.node.scope ?? stateMachine;
+  const id = `TaskResponse${runtime.node.addr.slice(0, 8)}`;
+  if (scope.node.tryFindChild(id) !== undefined) return;
+  const statement = new iam.PolicyStatement({ actions: TASK_RESPONSE_ACTIONS, resources: [stateMachine.attrArn] });
+  if (!(runtime.executionRole instanceof iam.Role)) {
+    Annotations.of(runtime).addWarningV2('agentic-ai-framework:taskResponseNotGranted',
+      `The agent reports long runs to state machine ${stateMachine.node.path}, but its execution role ${runtime.executionRole.node.path} is imported: add this statement to it yourself: ${JSON.stringify(Stack.of(stateMachine).resolve(statement.toStatementJson()))}`);
+    return;
+  }
+  new iam.Policy(scope, id, { statements: [statement], roles: [runtime.executionRole] });
 }
 
 const rootsWithGrants = new WeakSet<IConstruct>();
