@@ -1,4 +1,4 @@
-import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,7 +10,7 @@ import { AgentLayer } from './agent-layer';
 import { validateAgentProps } from './agent-props-validation';
 import { BedrockModel } from './bedrock-model';
 import { defaultAgentCode } from './default-agent-code';
-import { DocumentSource } from './document-source';
+import { DocumentSource, validateDocumentSource } from './document-source';
 import { LayeredAgentCode } from './layered-agent-code';
 import { dataProtectionPolicy, LogGroupDataProtectionProps, openTelemetryEnvironment, powertoolsEnvironment } from './observability';
 import { sharedAgentKey } from './shared-key';
@@ -197,7 +197,7 @@ export abstract class BaseAgent extends Construct {
     }
 
     this.bedrockModel = definition.bedrockModel ?? BedrockModel.defaultFor(this);
-    this.documentSources = props.documentSources ?? [];
+    this.documentSources = [...(props.documentSources ?? [])];
     this.encryptionKey = props.encryptionKey ?? sharedAgentKey(this, props.removalPolicy);
     // Locations only: the grants need the runtime's role, which exists only once the runtime does.
     this.toolLocations = (definition.tools ?? []).map(toolLocation);
@@ -210,7 +210,8 @@ export abstract class BaseAgent extends Construct {
         SYSTEM_PROMPT_S3_BUCKET_NAME: definition.systemPrompt.s3BucketName,
         SYSTEM_PROMPT_S3_KEY: definition.systemPrompt.s3ObjectKey,
         TOOLS_CONFIG: JSON.stringify(this.toolLocations),
-        DOCUMENT_SOURCES: Stack.of(this).toJsonString(this.documentSources.map((source) => source._location())),
+        // Lazy: addDocumentSource may add locations after construction.
+        DOCUMENT_SOURCES: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.documentSources.map((source) => source._location())) }),
         MODEL_ID: this.bedrockModel.modelId,
         LOG_LEVEL: logLevel,
         ...props.environment,
@@ -265,6 +266,16 @@ export abstract class BaseAgent extends Construct {
         `grantInvoke could not add the invoke permission for ${grantee.grantPrincipal}: AgentCore runtimes have no resource policy here, so grant a role (in this or the other account) with an identity policy instead.`);
     }
     return grant;
+  }
+
+  /**
+   * Lets the agent read documents from one more location (`contentType: 'file'` requests), as
+   * `documentSources` does: its role may read it, and the agent takes requests for it.
+   */
+  public addDocumentSource(source: DocumentSource): void {
+    validateDocumentSource(this.runtime.runtimeType, 'source', source);
+    this.documentSources.push(source);
+    source.grantRead(this.runtime);
   }
 
   /**

@@ -2,3 +2,4 @@ export { AgentErrors } from './agent-errors';
 export { AgentCoreInvocation } from './agentcore-invocation';
 export { AgentTaskBindOptions, AgentTaskConfig } from './agent-task';
 export { InvokeAgent, InvokeAgentOptions, InvokeAgentProps } from './invoke-agent';
+export { AgenticDocumentProcessing, AgenticDocumentProcessingProps, AgentStepOptions } from './document-processing';

@@ -1,0 +1,36 @@
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { AgenticDocumentProcessingProps } from './document-processing';
+import { InvalidRuntimeConfigError } from '../runtime/errors';
+import { describeValue, optionalDuration, optionalObject, requireObject } from '../runtime/input-checks';
+import { AgentRuntimeType } from '../runtime/runtime-type';
+
+/** An agent: what the workflow uses of one (plain JavaScript and other jsii languages check nothing). */
+function requireAgent(field: string, value: unknown): void {
+  const runtime = (value as { runtime?: { runtimeType?: unknown; bindStepFunctionsTask?: unknown } } | undefined)?.runtime;
+  if (typeof runtime?.bindStepFunctionsTask !== 'function') {
+    throw new InvalidRuntimeConfigError(AgentRuntimeType.LAMBDA, `${field} is ${describeValue(value)}; allowed: an agent (a BaseAgent such as a BatchAgent)`, field);
+  }
+}
+
+function optionalFunction(field: string, value: unknown): void {
+  if (value !== undefined && !(typeof value === 'object' && value !== null && typeof (value as lambda.IFunction).functionArn === 'string')) {
+    throw new InvalidRuntimeConfigError(AgentRuntimeType.LAMBDA, `${field} is ${describeValue(value)}; allowed: a Lambda function (lambda.IFunction)`, field);
+  }
+}
+
+export function validateDocumentProcessingProps(props: AgenticDocumentProcessingProps): void {
+  const type = AgentRuntimeType.LAMBDA;
+  requireObject(type, 'props', props, 'an AgenticDocumentProcessingProps object');
+  requireAgent('processingAgent', props.processingAgent);
+  if (props.classificationAgent !== undefined) requireAgent('classificationAgent', props.classificationAgent);
+  optionalObject(type, 'processingStep', props.processingStep, 'an AgentStepOptions object');
+  optionalObject(type, 'classificationStep', props.classificationStep, 'an AgentStepOptions object');
+  optionalFunction('enrichment', props.enrichment);
+  optionalFunction('postProcessing', props.postProcessing);
+  if (props.bucket !== undefined && !(typeof props.bucket === 'object' && props.bucket !== null && typeof (props.bucket as s3.IBucket).arnForObjects === 'function')) {
+    throw new InvalidRuntimeConfigError(type, `bucket is ${describeValue(props.bucket)}; allowed: an s3.IBucket`, 'bucket');
+  }
+  optionalDuration(type, 'workflowTimeout', props.workflowTimeout);
+  optionalObject(type, 'encryptionKey', props.encryptionKey, 'a kms.IKey');
+}
