@@ -1,6 +1,7 @@
 import { CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { AgentCoreAgentRuntime, LambdaAgentRuntime, type BaseAgent } from 'agentic-ai-framework';
+import { AgentCoreAgentRuntime, LambdaAgentRuntime, type AgenticDocumentProcessing, type BaseAgent } from 'agentic-ai-framework';
 
 /**
  * The cdk-nag (AwsSolutions) findings an agent raises, acknowledged on the construct that raises
@@ -71,6 +72,38 @@ export function acknowledgeWorkflowFindings(stateMachine: IConstruct): void {
       id: 'AwsSolutions-L1',
       reason: 'The AgentCore relay is bundled for and tested on nodejs22.x, the runtime of the agents it calls.',
     });
+  }
+}
+
+/**
+ * Findings of an `AgenticDocumentProcessing` workflow.
+ */
+export function acknowledgeDocumentProcessingFindings(workflow: AgenticDocumentProcessing): void {
+  const stack = Stack.of(workflow);
+  acknowledgeWorkflowFindings(workflow.stateMachine);
+  const objects = (prefix: string) => ({
+    id: `AwsSolutions-IAM5[Resource::<${logicalId(workflow.bucket)}.Arn>/${prefix}*]`,
+    reason: `Documents are uploaded under ${prefix} with keys chosen by the uploader; the grant is limited to that prefix of this bucket.`,
+  });
+  // The agents may read raw/ (GetObject); the state machine reads raw/ and writes processed/ and failed/.
+  for (const role of stack.node.findAll().filter((c): c is iam.Role => c instanceof iam.Role)) {
+    Validations.of(role).acknowledge(objects('raw/'), objects('processed/'), objects('failed/'));
+  }
+  Validations.of(workflow.bucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason: 'Server access logs need a second bucket; each document\'s journey is recorded in the workflow\'s table and the state machine\'s logs. Pass your own bucket (with access logging) as `bucket` to have them.',
+  });
+  Validations.of(workflow.consumerFunction).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: 'The consumer is bundled for and tested on nodejs22.x, like every function of this library.',
+  });
+  // aws-cdk-lib's own custom resource that configures the bucket's notifications.
+  const notifications = stack.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+  if (notifications !== undefined) {
+    Validations.of(notifications).acknowledge(
+      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'aws-cdk-lib\'s BucketNotificationsHandler, which sets the bucket\'s notification configuration at deploy time, uses the basic execution role.' },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'aws-cdk-lib\'s BucketNotificationsHandler calls s3:PutBucketNotification, whose target bucket is passed at deploy time.' },
+    );
   }
 }
 

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { AgentWorkflowStack } from '../../examples/agent-workflow/stack';
+import { DocumentProcessingStack } from '../../examples/document-processing/stack';
 import { BatchAgentAgentCoreStack } from '../../examples/batch-agent-agentcore-runtime/stack';
 import { BatchAgentLambdaStack } from '../../examples/batch-agent-lambda/stack';
 import { RuntimeComparisonStack } from '../../examples/runtime-comparison/stack';
@@ -31,6 +32,10 @@ const EXAMPLES: Array<[string, ExampleStack, (stack: Stack) => ExampleAgents]> =
   ['agent-workflow', AgentWorkflowStack, (s) => {
     const stack = s as AgentWorkflowStack;
     return { agents: [stack.onLambda, stack.onAgentCore], callers: [] };
+  }],
+  ['document-processing', DocumentProcessingStack, (s) => {
+    const stack = s as DocumentProcessingStack;
+    return { agents: [stack.classifier, stack.processor], callers: [] };
   }],
 ];
 
