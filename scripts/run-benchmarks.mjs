@@ -13,6 +13,7 @@ const benches = [
   [join(root, 'node_modules', '.bin', 'tsx'), ['bench/synth/synth-bench.ts', '5']],
   ['node', ['bench/cli/local-start.mjs', '--runs', '10']],
   ['node', ['bench/relay/relay-overhead.mjs', '--calls', '300', '--runs', '15']],
+  ['node', ['bench/consumer/consumer-batch.mjs', '--batches', '200', '--runs', '15']],
 ];
 
 execFileSync('npm', ['run', 'bundle:agent'], { cwd: root, stdio: 'inherit', env });
