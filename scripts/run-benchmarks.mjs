@@ -11,6 +11,7 @@ const benches = [
   ['node', ['bench/agent/cold-start.mjs', '--runs', '15']],
   ['node', ['bench/agent/server-throughput.mjs', '--duration', '5', '--rounds', '3', '--connections', '16']],
   [join(root, 'node_modules', '.bin', 'tsx'), ['bench/synth/synth-bench.ts', '5']],
+  [join(root, 'node_modules', '.bin', 'tsx'), ['bench/synth/document-processing-bench.ts', '5']],
   ['node', ['bench/cli/local-start.mjs', '--runs', '10']],
   ['node', ['bench/relay/relay-overhead.mjs', '--calls', '300', '--runs', '15']],
   ['node', ['bench/consumer/consumer-batch.mjs', '--batches', '200', '--runs', '15']],
