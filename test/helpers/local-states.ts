@@ -124,7 +124,7 @@ export async function runStateMachine(definition: unknown, input: unknown, optio
   const executionName = options.executionName ?? randomUUID();
   const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${executionName}`;
   // Validated above; the interpreter's own validation (an older asl-validator) would repeat it.
-  const machine = new StateMachine(definition as StateMachineDefinition, { validationOptions: { noValidate: true } });
+  const machine = new StateMachine(withoutRootResultPaths(definition) as StateMachineDefinition, { validationOptions: { noValidate: true } });
   const execution = machine.run(roundTrip(input) as JsonValue, {
     overrides: { taskResourceLocalHandlers: taskHandlers, retryIntervalOverrides, waitTimeOverrides },
     context: {
@@ -224,6 +224,19 @@ function refuseUnsupported(definition: StateRecord, states: Map<string, StateRec
     if (processor?.ProcessorConfig?.Mode === 'DISTRIBUTED') found.push(`${name}: distributed Map`);
   }
   if (found.length > 0) throw new HarnessError(`the local interpreter cannot run: ${found.join(', ')}`);
+}
+
+/**
+ * A copy without `ResultPath: "$"` (the result replaces the input), which means what an absent
+ * ResultPath means; aws-local-stepfunctions 3.0.0 would write the result to a field named "$".
+ */
+function withoutRootResultPaths(definition: unknown): unknown {
+  const copy = roundTrip(definition) as StateRecord;
+  for (const state of statesOf(copy).values()) {
+    const catchers = Array.isArray(state.Catch) ? (state.Catch as StateRecord[]) : [];
+    for (const holder of [state, ...catchers]) if (holder.ResultPath === '$') delete holder.ResultPath;
+  }
+  return copy;
 }
 
 /** The Task fields the harness reads (asl-validator has checked their types). */

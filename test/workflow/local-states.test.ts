@@ -368,6 +368,23 @@ describe('callback tasks (lambda:invoke.waitForTaskToken)', () => {
   });
 });
 
+describe('paths', () => {
+  it('ResultPath "$" replaces the input with the result, on a state and on a Catch, as when it is absent', async () => {
+    const execution = await runStateMachine(
+      {
+        StartAt: 'Agent',
+        States: {
+          Agent: { Type: 'Task', Resource: AGENT_FN, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: 'Explain' }], End: true },
+          Explain: { Type: 'Pass', Parameters: { 'error.$': '$.Error' }, ResultPath: '$', End: true },
+        },
+      },
+      { prompt: 'p' },
+      { handlers: { [AGENT_FN]: async () => Promise.reject(agentError('Agent.Failed', 'model failed')) } },
+    );
+    expect(execution.output).toEqual({ error: 'Agent.Failed' });
+  });
+});
+
 describe('intrinsics', () => {
   it("States.Format('{}-{}', $$.Execution.Name, States.UUID()) gives each Map iteration its own session id of at least 33 characters", async () => {
     const execution = await runStateMachine(
