@@ -79,6 +79,8 @@ export interface AgentCoreServer {
   readonly stderr: () => string;
   /** SIGTERM, then SIGKILL if it has not exited within `ms`; resolves to the exit code. */
   stop(ms?: number): Promise<number | null>;
+  /** SIGKILL at once, as a container that dies (no shutdown grace); resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -124,7 +126,11 @@ export async function startAgentCoreServer(options: {
       options.startTimeoutMs,
       'AgentCore server start',
     );
-    return { base: `http://127.0.0.1:${port}`, logs, stderr: () => stderr, stop };
+    const kill = async () => {
+      child.kill('SIGKILL');
+      await exited;
+    };
+    return { base: `http://127.0.0.1:${port}`, logs, stderr: () => stderr, stop, kill };
   } catch (error) {
     await stop(2_000).catch(() => undefined);
     throw error;

@@ -94,21 +94,25 @@ function answer(res: Http2ServerResponse, path: string, reply: ConverseReply): v
 /**
  * A local stand-in for the Bedrock Runtime ConverseStream API (binary event-stream framing), on
  * 127.0.0.1 and a random port. It speaks cleartext HTTP/2 because the Bedrock Runtime client's
- * default request handler is HTTP/2. `respond` picks the reply for each call from its body.
+ * default request handler is HTTP/2. `respond` picks the reply for each call from its body; it
+ * may answer later (a slow model) and may throw (answered as a ValidationException).
  */
 export async function startConverseEndpoint(
-  respond: (body: ConverseRequestBody, index: number) => ConverseReply,
+  respond: (body: ConverseRequestBody, index: number) => ConverseReply | Promise<ConverseReply>,
 ): Promise<ConverseEndpoint> {
   const calls: ConverseCall[] = [];
   const sessions = new Set<Http2Session>();
   const server = createServer((req, res) => {
     readJson(req)
-      .then((body) => {
+      .then(async (body) => {
         const path = decodeURIComponent(req.url ?? '/');
         calls.push({ path, body });
-        answer(res, path, respond(body, calls.length - 1));
+        const reply = await respond(body, calls.length - 1);
+        // A caller that gave up meanwhile (its run was stopped) gets no answer.
+        if (!res.stream.destroyed) answer(res, path, reply);
       })
       .catch((error: unknown) => {
+        if (res.stream.destroyed) return;
         res.writeHead(400, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'ValidationException' });
         res.end(JSON.stringify({ message: String(error) }));
       });
