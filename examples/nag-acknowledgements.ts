@@ -1,5 +1,5 @@
 import { CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { AgentCoreAgentRuntime, LambdaAgentRuntime, type AgenticDocumentProcessing, type BaseAgent } from 'agentic-ai-framework';
 
@@ -76,18 +76,27 @@ export function acknowledgeWorkflowFindings(stateMachine: IConstruct): void {
 }
 
 /**
- * Findings of an `AgenticDocumentProcessing` workflow.
+ * Findings of an `AgenticDocumentProcessing` workflow, its agents, and its enrichment and
+ * post-processing functions if it has some.
  */
-export function acknowledgeDocumentProcessingFindings(workflow: AgenticDocumentProcessing): void {
+export function acknowledgeDocumentProcessingFindings(workflow: AgenticDocumentProcessing, agents: BaseAgent[], functions: lambda.IFunction[] = []): void {
   const stack = Stack.of(workflow);
+  const objects = (prefix: string) => `AwsSolutions-IAM5[Resource::<${logicalId(workflow.bucket)}.Arn>/${prefix}*]`;
+  Validations.of(workflow.stateMachine.role).acknowledge(
+    { id: objects('raw/'), reason: 'The state machine copies and then deletes each uploaded document, whose key the uploader chooses: s3:GetObject, GetObjectTagging and DeleteObject on raw/ of this bucket only.' },
+    { id: objects('processed/'), reason: 'The state machine writes each result and moves each document under processed/<documentId>/, known only at run time: s3:PutObject and PutObjectTagging on processed/ of this bucket only.' },
+    { id: objects('failed/'), reason: 'The state machine moves a document that failed under failed/<documentId>/, known only at run time: s3:PutObject and PutObjectTagging on failed/ of this bucket only.' },
+    ...functions.map((fn) => ({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,
+      reason: 'aws-cdk-lib\'s LambdaInvoke grants the function and its versions and aliases (<function ARN>:*); limited to this enrichment or post-processing function.',
+    })),
+  );
   acknowledgeWorkflowFindings(workflow.stateMachine);
-  const objects = (prefix: string) => ({
-    id: `AwsSolutions-IAM5[Resource::<${logicalId(workflow.bucket)}.Arn>/${prefix}*]`,
-    reason: `Documents are uploaded under ${prefix} with keys chosen by the uploader; the grant is limited to that prefix of this bucket.`,
-  });
-  // The agents may read raw/ (GetObject); the state machine reads raw/ and writes processed/ and failed/.
-  for (const role of stack.node.findAll().filter((c): c is iam.Role => c instanceof iam.Role)) {
-    Validations.of(role).acknowledge(objects('raw/'), objects('processed/'), objects('failed/'));
+  for (const agent of agents) {
+    Validations.of(agent.runtime.executionRole).acknowledge({
+      id: objects('raw/'),
+      reason: 'The agent reads the documents it is asked to process, uploaded under raw/ with keys the uploaders choose: s3:GetObject on raw/ of this bucket only.',
+    });
   }
   Validations.of(workflow.bucket).acknowledge({
     id: 'AwsSolutions-S1',
@@ -97,13 +106,13 @@ export function acknowledgeDocumentProcessingFindings(workflow: AgenticDocumentP
     id: 'AwsSolutions-L1',
     reason: 'The consumer is bundled for and tested on nodejs22.x, like every function of this library.',
   });
-  // aws-cdk-lib's own custom resource that configures the bucket's notifications.
+  // aws-cdk-lib's own custom resource that sets the bucket's notification configuration at deploy time.
   const notifications = stack.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
   if (notifications !== undefined) {
-    Validations.of(notifications).acknowledge(
-      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'aws-cdk-lib\'s BucketNotificationsHandler, which sets the bucket\'s notification configuration at deploy time, uses the basic execution role.' },
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'aws-cdk-lib\'s BucketNotificationsHandler calls s3:PutBucketNotification, whose target bucket is passed at deploy time.' },
-    );
+    Validations.of(notifications).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'aws-cdk-lib\'s BucketNotificationsHandler, which sets the bucket\'s notification configuration at deploy time, has the basic execution role; its own policy is s3:PutBucketNotification on this bucket only.',
+    });
   }
 }
 

@@ -50,7 +50,7 @@ export class DocumentProcessingStack extends Stack {
 
     acknowledgeAgentFindings(this.classifier);
     acknowledgeAgentFindings(this.processor);
-    acknowledgeDocumentProcessingFindings(this.workflow);
+    acknowledgeDocumentProcessingFindings(this.workflow, [this.classifier, this.processor]);
 
     new CfnOutput(this, 'BucketName', { value: this.workflow.bucket.bucketName, description: 'Upload documents under raw/' });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'One execution per document' });

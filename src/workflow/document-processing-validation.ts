@@ -24,8 +24,15 @@ export function validateDocumentProcessingProps(props: AgenticDocumentProcessing
   requireObject(type, 'props', props, 'an AgenticDocumentProcessingProps object');
   requireAgent('processingAgent', props.processingAgent);
   if (props.classificationAgent !== undefined) requireAgent('classificationAgent', props.classificationAgent);
-  optionalObject(type, 'processingStep', props.processingStep, 'an AgentStepOptions object');
-  optionalObject(type, 'classificationStep', props.classificationStep, 'an AgentStepOptions object');
+  for (const step of ['processingStep', 'classificationStep'] as const) {
+    optionalObject(type, step, props[step], 'an AgentStepOptions object');
+    if (props[step]?.agentCoreInvocation?.direct === true) {
+      // The workflow's requests are objects and its classification step selects the result.
+      throw new InvalidRuntimeConfigError(AgentRuntimeType.AGENTCORE,
+        `${step}.agentCoreInvocation is AgentCoreInvocation.sdkIntegration(); the workflow's steps send an object request and read { result, metadata }, which only the relay gives. Allowed: AgentCoreInvocation.relay() (the default)`,
+        `${step}.agentCoreInvocation`);
+    }
+  }
   optionalFunction('enrichment', props.enrichment);
   optionalFunction('postProcessing', props.postProcessing);
   if (props.bucket !== undefined && !(typeof props.bucket === 'object' && props.bucket !== null && typeof (props.bucket as s3.IBucket).arnForObjects === 'function')) {

@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -203,13 +204,18 @@ export class AgenticDocumentProcessing extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
-    // The S3 steps read and write KMS-encrypted objects; the DynamoDB steps use the table's key.
-    for (const documentKey of new Set([key, ...(this.bucket.encryptionKey ? [this.bucket.encryptionKey] : [])])) {
-      documentKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
-    }
+    // The S3 steps read and write KMS-encrypted objects, the DynamoDB steps the table's items:
+    // through those services only.
+    const keys = new Set([key, ...(this.bucket.encryptionKey ? [this.bucket.encryptionKey] : [])]);
+    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [...keys].map((k) => k.keyArn),
+      conditions: { StringEquals: { 'kms:ViaService': [`s3.${Stack.of(this).region}.amazonaws.com`, `dynamodb.${Stack.of(this).region}.amazonaws.com`] } },
+    }));
+    warnIfShorterThanSteps(this, props);
 
-    // A key of the queues' own: S3 may use it only for this bucket (a condition on the bucket's
-    // ARN), which the bucket's key cannot say, as the bucket already depends on it.
+    // A key of the queues' own: the queue's grant to S3 names the bucket in the key policy, which
+    // the bucket's own key cannot do, since the bucket depends on it.
     const queueKey = new kms.Key(this, 'QueueKey', {
       description: `Encrypts the notification queues of ${this.node.path}`,
       enableKeyRotation: true,
@@ -233,5 +239,18 @@ export class AgenticDocumentProcessing extends Construct {
       stateMachine: this.stateMachine,
       encryptionKey: key,
     }).consumerFunction;
+  }
+}
+
+/** A workflow timeout shorter than a step's would end the execution while the agent still works. */
+function warnIfShorterThanSteps(scope: Construct, props: AgenticDocumentProcessingProps): void {
+  const workflow = props.workflowTimeout?.toSeconds();
+  if (workflow === undefined) return;
+  for (const [name, step] of [['processingStep', props.processingStep], ['classificationStep', props.classificationStep]] as const) {
+    const seconds = step?.taskTimeout?.seconds;
+    if (seconds !== undefined && seconds > workflow) {
+      Annotations.of(scope).addWarningV2('agentic-ai-framework:workflowTimeoutShorterThanStep',
+        `workflowTimeout (${workflow} seconds) is shorter than ${name}.taskTimeout (${seconds} seconds): the execution would time out while the agent still works.`);
+    }
   }
 }
