@@ -15,5 +15,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // CDK synthesis is CPU-bound; two workers match the two cores CI has.
     maxWorkers: 2,
+    // Each worker loads aws-cdk-lib and the bundles once for all its files instead of once per
+    // file (the suite takes half the time). Tests restore the environment variables they set.
+    isolate: false,
   },
 });
