@@ -20,8 +20,9 @@
  *
  * Known differences from Step Functions (the interpreter's): inside a Map iteration or a Parallel
  * branch `$$.Execution.Input` is the iteration's input and `$$.Execution.StartTime` its start;
- * `$$.State` is absent; a Task without TimeoutSeconds times out after 60 s (the service: never);
- * a Map runs at most 40 iterations at a time.
+ * `$$.State` has only `EnteredTime` (the harness's: see STATE_CONTEXT); a Task without
+ * TimeoutSeconds times out after 60 s (the service: never); a Map runs at most 40 iterations at a
+ * time.
  */
 import './node22-polyfill.js';
 import { randomUUID } from 'node:crypto';
@@ -81,6 +82,17 @@ export interface LocalExecution {
 
 type StateRecord = Record<string, unknown>;
 
+/**
+ * `$$.State.EnteredTime`, which the interpreter does not provide: the time it is read. A state reads
+ * it while its InputPath and Parameters are evaluated, at once on entering it, so this is its entry
+ * time to the millisecond; on a retry it is the attempt's time (the service keeps the first entry's).
+ */
+const STATE_CONTEXT = {
+  get EnteredTime(): string {
+    return new Date().toISOString();
+  },
+};
+
 /** Executes `definition` on `input`; resolves with how the execution ended, rejects on a harness error or past the bound. */
 export async function runStateMachine(definition: unknown, input: unknown, options: RunStateMachineOptions = {}): Promise<LocalExecution> {
   const started = performance.now();
@@ -130,6 +142,7 @@ export async function runStateMachine(definition: unknown, input: unknown, optio
     context: {
       Execution: { Id: executionArn, Name: executionName, RoleArn: `arn:aws:iam::${stateMachineArn.split(':')[4]}:role/LocalStateMachineRole`, RedriveCount: 0 },
       StateMachine: { Id: stateMachineArn, Name: stateMachineName },
+      State: STATE_CONTEXT,
       Task,
     },
   });
