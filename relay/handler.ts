@@ -1,4 +1,5 @@
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore';
+import { raceSignal } from '../agent/core/abort.js';
 import { createJsonLogger, type Logger } from '../agent/core/logger.js';
 import { AGENT_FAILED, AGENT_TIMEOUT, AgentTaskError } from '../agent/core/task-errors.js';
 import { readAnswer } from './answer.js';
@@ -61,31 +62,6 @@ function noTimeLeft(remainingMs: number): AgentTaskError {
   );
 }
 
-/** Settles as `promise`, or rejects with the signal's reason once it aborts (running `onAbort` first). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const abort = (): void => {
-      onAbort();
-      reject(signal.reason);
-    };
-    if (signal.aborted) {
-      abort();
-      return;
-    }
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
-  });
-}
-
 function destroyBody(body: unknown): void {
   if (typeof body === 'object' && body !== null && 'destroy' in body && typeof body.destroy === 'function') body.destroy();
 }
@@ -142,7 +118,9 @@ export function createRelayHandler(options: RelayOptions = {}): RelayHandler {
         );
         contentType = out.contentType;
         const answer = readAnswer({ statusCode: out.statusCode ?? 200, contentType: out.contentType ?? '', body: out.response });
-        const result = await untilAborted(answer, deadline.signal, () => destroyBody(out.response));
+        // Past the deadline the body is dropped, so its socket does not outlive the relay's answer.
+        deadline.signal.addEventListener('abort', () => destroyBody(out.response), { once: true });
+        const result = await raceSignal(answer, deadline.signal);
         log('ok', { statusCode: out.statusCode });
         return result;
       } catch (error) {

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { BUNDLE_OPTIONS } from '../../scripts/bundle-agent.mjs';
-import { bundleConsumer } from '../../scripts/bundle-consumer.mjs';
+import { bundleFunction } from '../../scripts/bundle-functions.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -70,7 +70,7 @@ function batch(n) {
 
 // --- build: the consumer as shipped, the stand-in as a process
 await mkdir(out, { recursive: true });
-const consumer = await bundleConsumer({ outdir: join(out, 'bundle') });
+const consumer = await bundleFunction('consumer', { outdir: join(out, 'bundle') });
 await esbuild.build({ ...BUNDLE_OPTIONS, entryPoints: [join(here, 'sfn-server.ts')], outfile: join(out, 'sfn-server.mjs') });
 const bytes = await readFile(consumer.outfile);
 

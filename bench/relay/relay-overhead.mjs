@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { BUNDLE_OPTIONS } from '../../scripts/bundle-agent.mjs';
-import { bundleRelay } from '../../scripts/bundle-relay.mjs';
+import { bundleFunction } from '../../scripts/bundle-functions.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -85,7 +85,7 @@ function post(agent, port, path, headers) {
 
 // --- build: the relay as shipped, the agent server and the stand-in as processes
 await mkdir(out, { recursive: true });
-const relay = await bundleRelay({ outdir: join(out, 'bundle') });
+const relay = await bundleFunction('relay', { outdir: join(out, 'bundle') });
 for (const entry of [join(root, 'bench', 'agent', 'echo-agent-server.ts'), join(here, 'data-plane-server.ts')]) {
   const name = entry.split('/').pop().replace(/\.ts$/, '.mjs');
   await esbuild.build({ ...BUNDLE_OPTIONS, entryPoints: [entry], outfile: join(out, name) });

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-/** The consumer as shipped (`npm run bundle:consumer`, run by `pretest`). */
+/** The consumer as shipped (`npm run bundle:functions`, run by `pretest`). */
 const ASSET_DIR = resolve(import.meta.dirname, '..', '..', 'assets', 'consumer');
 const BUDGET_BYTES = 1.5 * 1024 * 1024;
 /** Lambda's init phase for this function: loading the module. */

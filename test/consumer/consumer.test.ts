@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { sfnError, startSfnStandIn, type SfnCall, type SfnStandIn } from '../helpers/sfn-stand-in.js';
 
-/** The consumer as shipped (`npm run bundle:consumer`, run by `pretest`). */
+/** The consumer as shipped (`npm run bundle:functions`, run by `pretest`). */
 const BUNDLE = resolve(import.meta.dirname, '..', '..', 'assets', 'consumer', 'index.mjs');
 /** Sources the bundle is built from; a bundle older than any of them is stale. */
 const SOURCES = ['consumer/index.ts', 'consumer/handler.ts', 'consumer/notification.ts', 'consumer/document-id.ts', 'consumer/execution.ts', 'agent/core/logger.ts', 'cli/util.ts'];
@@ -145,10 +145,10 @@ describe('document consumer (the shipped bundle, the real SFNClient, the Step Fu
 
   beforeAll(async () => {
     const bundle = await stat(BUNDLE).catch(() => undefined);
-    if (bundle === undefined || bundle.size === 0) throw new Error(`${BUNDLE} is missing or empty: run npm run bundle:consumer`);
+    if (bundle === undefined || bundle.size === 0) throw new Error(`${BUNDLE} is missing or empty: run npm run bundle:functions`);
     for (const source of SOURCES) {
       const { mtimeMs } = await stat(resolve(import.meta.dirname, '..', '..', source));
-      if (mtimeMs > bundle.mtimeMs) throw new Error(`${BUNDLE} is older than ${source}: run npm run bundle:consumer`);
+      if (mtimeMs > bundle.mtimeMs) throw new Error(`${BUNDLE} is older than ${source}: run npm run bundle:functions`);
     }
     sfn = await startSfnStandIn();
     for (const [name, value] of Object.entries({ ...ENV, AWS_ENDPOINT_URL_SFN: sfn.url })) {

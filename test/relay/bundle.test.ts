@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-/** The relay as shipped (`npm run bundle:relay`, run by `pretest`). */
+/** The relay as shipped (`npm run bundle:functions`, run by `pretest`). */
 const ASSET_DIR = resolve(import.meta.dirname, '..', '..', 'assets', 'relay');
 const BUDGET_BYTES = 1.5 * 1024 * 1024;
 

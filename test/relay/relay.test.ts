@@ -21,7 +21,7 @@ import {
   type CallHandler,
 } from '../helpers/agentcore-data-plane.js';
 
-/** The relay as shipped (`npm run bundle:relay`, run by `pretest`). */
+/** The relay as shipped (`npm run bundle:functions`, run by `pretest`). */
 const BUNDLE = resolve(import.meta.dirname, '..', '..', 'assets', 'relay', 'index.mjs');
 /** Sources the bundle is built from; a bundle older than any of them is stale. */
 const SOURCES = ['relay/handler.ts', 'relay/answer.ts', 'relay/event.ts', 'relay/sdk-errors.ts', 'relay/index.ts', 'cli/deployed-sse.ts', 'agent/core/task-errors.ts'];
@@ -97,10 +97,10 @@ describe('AgentCore relay (the shipped bundle, through a stand-in data plane, to
 
   beforeAll(async () => {
     const bundle = await stat(BUNDLE).catch(() => undefined);
-    if (bundle === undefined) throw new Error(`${BUNDLE} is missing: run npm run bundle:relay`);
+    if (bundle === undefined) throw new Error(`${BUNDLE} is missing: run npm run bundle:functions`);
     for (const source of SOURCES) {
       const { mtimeMs } = await stat(resolve(import.meta.dirname, '..', '..', source));
-      if (mtimeMs > bundle.mtimeMs) throw new Error(`${BUNDLE} is older than ${source}: run npm run bundle:relay`);
+      if (mtimeMs > bundle.mtimeMs) throw new Error(`${BUNDLE} is older than ${source}: run npm run bundle:functions`);
     }
     agentWith({ model: new EchoModel() });
     agentServer = createAgentServer({ invoke: (payload, options) => invokeAgent(payload, deps, options), logger: deps.logger });
