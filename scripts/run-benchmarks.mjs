@@ -15,9 +15,12 @@ const benches = [
   ['node', ['bench/cli/local-start.mjs', '--runs', '10']],
   ['node', ['bench/relay/relay-overhead.mjs', '--calls', '300', '--runs', '15']],
   ['node', ['bench/consumer/consumer-batch.mjs', '--batches', '200', '--runs', '15']],
+  [join(root, 'node_modules', '.bin', 'tsx'), ['bench/workflow/document-overhead.ts', '30', '3']],
 ];
 
-execFileSync('npm', ['run', 'bundle:agent'], { cwd: root, stdio: 'inherit', env });
+// The shipped bundles the benchmarks run (the document workflow's runs all of them: agents,
+// relay, consumer, and the CLI's Lambda runner).
+for (const script of ['bundle:agent', 'bundle:functions', 'bundle:cli']) execFileSync('npm', ['run', script], { cwd: root, stdio: 'inherit', env });
 for (const [command, args] of benches) {
   console.log(`\n$ ${[command.replace(`${root}/`, ''), ...args].join(' ')}`);
   execFileSync(command, args, { cwd: root, stdio: 'inherit', env });
