@@ -73,6 +73,11 @@ export async function loadDocument(request: AgentInvocationRequest, store: Objec
   } catch (error) {
     // A missing document is the caller's mistake; any other S3 failure is the agent's (S3ObjectError).
     if (error instanceof S3ObjectError && error.notFound) throw new DocumentError(`${origin} does not exist`, error);
+    // The role may read DOCUMENT_SOURCES but not list the bucket, so S3 answers AccessDenied for a
+    // key that does not exist: most likely the caller's mistake too.
+    if (error instanceof S3ObjectError && error.cause?.name === 'AccessDenied') {
+      throw new DocumentError(`${origin} does not exist, or the agent may not read it (S3 answered AccessDenied)`, error);
+    }
     throw error;
   }
   const format = formatOf(key, object.contentType);

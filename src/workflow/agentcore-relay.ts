@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { sharedAgentKey } from '../agents/shared-key';
-import { createAgentLogGroup } from '../runtime/agent-log-group';
+import { libraryFunction } from './library-function';
 
 /**
  * The package's `assets/relay` directory (`index.mjs`, handler `index.handler`), bundled at
@@ -33,31 +33,16 @@ export class AgentCoreRelay extends Construct {
    */
   public readonly relayFunction: lambda.Function;
 
-  private readonly role: iam.Role;
   private readonly invokable = new Set<string>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    const logGroup = createAgentLogGroup(this, { encryptionKey: sharedAgentKey(this) });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Relay from Step Functions to AgentCore agents',
-    });
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
-    this.relayFunction = new lambda.Function(this, 'Function', {
+    this.relayFunction = libraryFunction(this, {
+      assets: RELAY_ASSETS,
       description: 'Relays Step Functions steps to AgentCore agents (InvokeAgentRuntime)',
-      code: lambda.Code.fromAsset(RELAY_ASSETS),
-      handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
       // Lambda's maximum: a synchronous AgentCore call may take up to 15 minutes.
       timeout: Duration.minutes(15),
-      role: this.role,
-      logGroup,
+      encryptionKey: sharedAgentKey(this),
     });
   }
 
@@ -68,7 +53,7 @@ export class AgentCoreRelay extends Construct {
     const key = `${runtimeArn}|${endpointName}`;
     if (this.invokable.has(key)) return;
     this.invokable.add(key);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+    this.relayFunction.addToRolePolicy(new iam.PolicyStatement({
       actions: ['bedrock-agentcore:InvokeAgentRuntime'],
       // Authorized on both the runtime and the endpoint the qualifier names.
       resources: [runtimeArn, `${runtimeArn}/runtime-endpoint/${endpointName}`],

@@ -1,13 +1,12 @@
 import * as path from 'path';
-import { Duration } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { createAgentLogGroup } from '../runtime/agent-log-group';
+import { libraryFunction } from './library-function';
 
 /**
  * The package's `assets/consumer` directory (`index.mjs`, handler `index.handler`), bundled at
@@ -23,6 +22,7 @@ export interface DocumentConsumerProps {
   readonly queue: sqs.IQueue;
   readonly stateMachine: sfn.IStateMachine;
   readonly encryptionKey: kms.IKey;
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -35,27 +35,15 @@ export class DocumentConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: DocumentConsumerProps) {
     super(scope, id);
-    const logGroup = createAgentLogGroup(this, { encryptionKey: props.encryptionKey });
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    this.consumerFunction = libraryFunction(this, {
+      assets: CONSUMER_ASSETS,
       description: 'Starts one document-processing execution per uploaded document',
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    this.consumerFunction = new lambda.Function(this, 'Function', {
-      description: 'Starts one document-processing execution per uploaded document',
-      code: lambda.Code.fromAsset(CONSUMER_ASSETS),
-      handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
       timeout: CONSUMER_TIMEOUT,
-      role,
-      logGroup,
+      encryptionKey: props.encryptionKey,
       environment: { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn },
-      environmentEncryption: props.encryptionKey,
+      removalPolicy: props.removalPolicy,
     });
-    props.encryptionKey.grantDecrypt(role);
-    props.stateMachine.grantStartExecution(role);
+    props.stateMachine.grantStartExecution(this.consumerFunction);
     this.consumerFunction.addEventSource(new lambdaEventSources.SqsEventSource(props.queue, {
       batchSize: 10,
       // Only the messages that failed go back to the queue, not the whole batch.

@@ -127,7 +127,8 @@ export function documentProcessingDefinition(scope: Construct, props: DocumentSt
   }
 
   // Always in S3: a result may be up to the 256 KB a state holds, and the record stays small.
-  const resultKey = sfn.JsonPath.format(`${PROCESSED_PREFIX}{}/result.json`, documentId);
+  // Next to the document's folder, not in it: the document may itself be named result.json.
+  const resultKey = sfn.JsonPath.format(`${PROCESSED_PREFIX}{}.result.json`, documentId);
   const storeResult = new tasks.CallAwsService(scope, 'StoreResult', {
     service: 's3',
     action: 'putObject',

@@ -1,17 +1,10 @@
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { AgenticDocumentProcessingProps } from './document-processing';
+import { requireAgent } from './require-agent';
 import { InvalidRuntimeConfigError } from '../runtime/errors';
 import { describeValue, optionalDuration, optionalObject, requireObject } from '../runtime/input-checks';
 import { AgentRuntimeType } from '../runtime/runtime-type';
-
-/** An agent: what the workflow uses of one (plain JavaScript and other jsii languages check nothing). */
-function requireAgent(field: string, value: unknown): void {
-  const runtime = (value as { runtime?: { runtimeType?: unknown; bindStepFunctionsTask?: unknown } } | undefined)?.runtime;
-  if (typeof runtime?.bindStepFunctionsTask !== 'function') {
-    throw new InvalidRuntimeConfigError(AgentRuntimeType.LAMBDA, `${field} is ${describeValue(value)}; allowed: an agent (a BaseAgent such as a BatchAgent)`, field);
-  }
-}
 
 function optionalFunction(field: string, value: unknown): void {
   if (value !== undefined && !(typeof value === 'object' && value !== null && typeof (value as lambda.IFunction).functionArn === 'string')) {

@@ -16,6 +16,8 @@ import type { BaseAgent } from '../agents/base-agent';
 import { DocumentSource } from '../agents/document-source';
 import { sharedAgentKey } from '../agents/shared-key';
 import { validateDocumentProcessingProps } from './document-processing-validation';
+import { InvalidRuntimeConfigError } from '../runtime/errors';
+import { AgentRuntimeType } from '../runtime/runtime-type';
 
 /**
  * How the workflow's step invokes one of its agents: the `InvokeAgent` settings it passes on.
@@ -110,7 +112,8 @@ export interface AgenticDocumentProcessingProps {
   readonly bucket?: s3.IBucket;
 
   /**
-   * The key of the new bucket, the queues, the table, the function environments and the logs.
+   * The key of the new bucket, the table, the consumer's environment and the logs (the queues have
+   * a key of their own).
    *
    * @default - the stack's shared agent key
    */
@@ -119,12 +122,14 @@ export interface AgenticDocumentProcessingProps {
   /**
    * The longest one document's execution may run.
    *
-   * @default - 1 hour; 9 hours when a step is a callback (long-run) step
+   * @default - 1 hour, plus the longest each callback (long-run) step may wait (its taskTimeout, or
+   * 15 minutes on Lambda and 8 hours on AgentCore)
    */
   readonly workflowTimeout?: Duration;
 
   /**
-   * What happens to the bucket, table and log groups when removed from the stack.
+   * What happens to the bucket, the table, the queues' key and the log groups when removed from the
+   * stack (the stack's shared key, when used, is destroyed only if every user of it says DESTROY).
    *
    * @default RemovalPolicy.RETAIN
    */
@@ -145,7 +150,7 @@ export class AgenticDocumentProcessing extends Construct {
   public readonly bucket: s3.IBucket;
   /** The queue of the bucket's `raw/` notifications. */
   public readonly queue: sqs.Queue;
-  /** Where notifications the consumer could not use end after 3 receives. */
+  /** Where notifications the consumer could not use end after 5 receives (kept 14 days). */
   public readonly deadLetterQueue: sqs.Queue;
   /** The documents' status records (partition key `documentId`). */
   public readonly table: dynamodb.Table;
@@ -183,10 +188,15 @@ export class AgenticDocumentProcessing extends Construct {
 
     const agents = [props.processingAgent, ...(props.classificationAgent ? [props.classificationAgent] : [])];
     for (const agent of agents) {
+      if (Stack.of(agent) !== Stack.of(this)) {
+        // The agent would reference the bucket and the state machine the agent: a cycle between stacks.
+        throw new InvalidRuntimeConfigError(agent.runtime.runtimeType,
+          `agent ${agent.node.path} is in stack ${Stack.of(agent).stackName}, the workflow in ${Stack.of(this).stackName}; the agents read the workflow's bucket and the workflow invokes them. Allowed: the agents in the workflow's stack`,
+          agent === props.processingAgent ? 'processingAgent' : 'classificationAgent');
+      }
       agent.addDocumentSource(DocumentSource.fromBucket(this.bucket, RAW_PREFIX));
     }
 
-    const longRun = [props.processingStep, props.classificationStep].some((step) => step?.integrationPattern === sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN);
     const logGroup = new logs.LogGroup(this, 'WorkflowLogs', { encryptionKey: key, retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -200,7 +210,7 @@ export class AgenticDocumentProcessing extends Construct {
         enrichment: props.enrichment,
         postProcessing: props.postProcessing,
       })),
-      timeout: props.workflowTimeout ?? (longRun ? Duration.hours(9) : Duration.hours(1)),
+      timeout: props.workflowTimeout ?? defaultWorkflowTimeout(props),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
@@ -231,15 +241,31 @@ export class AgenticDocumentProcessing extends Construct {
       enforceSSL: true,
       // Longer than the consumer may take, with room for Lambda's own retries of a batch.
       visibilityTimeout: Duration.seconds(CONSUMER_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 3 },
+      // 5, as AWS advises for Lambda event sources, so that throttled deliveries are retried first.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
     });
     this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), { prefix: RAW_PREFIX });
     this.consumerFunction = new DocumentConsumer(this, 'Consumer', {
       queue: this.queue,
       stateMachine: this.stateMachine,
       encryptionKey: key,
+      removalPolicy,
     }).consumerFunction;
   }
+}
+
+/** The longest a callback step of an agent may wait by default: its runtime's longest run. */
+const CALLBACK_MAX = { [AgentRuntimeType.LAMBDA]: Duration.minutes(15), [AgentRuntimeType.AGENTCORE]: Duration.hours(8) };
+
+/** An hour for the request-response steps and the storage steps, plus each callback step's longest wait. */
+function defaultWorkflowTimeout(props: AgenticDocumentProcessingProps): Duration {
+  let seconds = Duration.hours(1).toSeconds();
+  const steps = [[props.processingAgent, props.processingStep], [props.classificationAgent, props.classificationStep]] as const;
+  for (const [agent, step] of steps) {
+    if (agent === undefined || step?.integrationPattern !== sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN) continue;
+    seconds += step.taskTimeout?.seconds ?? CALLBACK_MAX[agent.runtime.runtimeType].toSeconds();
+  }
+  return Duration.seconds(seconds);
 }
 
 /** A workflow timeout shorter than a step's would end the execution while the agent still works. */

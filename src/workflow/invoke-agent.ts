@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { AgentErrors } from './agent-errors';
 import { AgentTaskConfig } from './agent-task';
 import { AgentCoreInvocation } from './agentcore-invocation';
+import { requireAgent } from './require-agent';
 import { validateSessionId } from './session-id';
 import { callbackResource } from './task-response-grants';
 import type { BaseAgent } from '../agents/base-agent';
@@ -89,7 +90,8 @@ export class InvokeAgent extends sfn.TaskStateBase {
     validateInvokeAgentProps(props);
     const callback = props.integrationPattern === sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN;
     const heartbeatTimeout = props.heartbeatTimeout
-      ?? (callback && props.heartbeat === undefined ? sfn.Timeout.duration(DEFAULT_CALLBACK_HEARTBEAT) : undefined);
+      ?? (callback && props.heartbeat === undefined ? defaultHeartbeat(props.taskTimeout?.seconds ?? props.timeout?.toSeconds()) : undefined);
+    checkHeartbeatWithinTimeout(props, heartbeatTimeout);
     super(scope, id, { ...props, heartbeatTimeout });
     this.callback = callback;
     this.userInputPath = props.inputPath !== undefined;
@@ -156,14 +158,26 @@ export class InvokeAgent extends sfn.TaskStateBase {
 
 }
 
+/** 5 minutes, or half the step's timeout when that is shorter: a heartbeat must come before the timeout. */
+function defaultHeartbeat(timeoutSeconds: number | undefined): sfn.Timeout {
+  const seconds = Math.min(DEFAULT_CALLBACK_HEARTBEAT.toSeconds(), timeoutSeconds === undefined ? Infinity : Math.floor(timeoutSeconds / 2));
+  return sfn.Timeout.duration(Duration.seconds(Math.max(1, seconds)));
+}
+
+/** Step Functions requires HeartbeatSeconds to be smaller than TimeoutSeconds. */
+function checkHeartbeatWithinTimeout(props: InvokeAgentProps, heartbeat: sfn.Timeout | undefined): void {
+  const timeout = props.taskTimeout?.seconds ?? props.timeout?.toSeconds();
+  const beat = heartbeat?.seconds ?? props.heartbeat?.toSeconds();
+  if (timeout !== undefined && beat !== undefined && beat >= timeout) {
+    throw new InvalidRuntimeConfigError(props.agent.runtime.runtimeType,
+      `heartbeatTimeout is ${beat} seconds, not shorter than taskTimeout (${timeout} seconds); Step Functions requires the heartbeat to be shorter. Allowed: less than ${timeout} seconds`,
+      'heartbeatTimeout');
+  }
+}
+
 function validateInvokeAgentProps(props: InvokeAgentProps): void {
   // Plain JavaScript and other jsii languages reach here unchecked.
-  const given = props as Partial<InvokeAgentProps> | undefined;
-  const runtime = (given?.agent as { runtime?: Partial<IAgentRuntime> } | undefined)?.runtime;
-  const type = runtime?.runtimeType ?? AgentRuntimeType.LAMBDA;
-  if (typeof runtime?.bindStepFunctionsTask !== 'function') {
-    throw new InvalidRuntimeConfigError(type, `agent is ${describeValue(given?.agent)}; allowed: an agent (a BaseAgent such as a BatchAgent)`, 'agent');
-  }
+  const type = requireAgent('agent', (props as Partial<InvokeAgentProps> | undefined)?.agent);
   const patterns = [sfn.IntegrationPattern.REQUEST_RESPONSE, sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN];
   if (props.integrationPattern !== undefined && !patterns.includes(props.integrationPattern)) {
     throw new InvalidRuntimeConfigError(type,

@@ -1,7 +1,7 @@
 import { ModelThrottledError, tool, type DocumentBlock, type ImageBlock } from '@strands-agents/sdk';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AgentRuntimeType, DocumentError, RequestValidationError, RuntimeInvocationError } from '../../agent/core/errors.js';
+import { AgentRuntimeType, DocumentError, RequestValidationError, RuntimeInvocationError, S3ObjectError } from '../../agent/core/errors.js';
 import { invokeAgent } from '../../agent/core/invoke.js';
 import { DEFAULT_PROMPT } from '../../agent/core/config.js';
 import { SYSTEM_PROMPT, SYSTEM_PROMPT_BUCKET, SYSTEM_PROMPT_KEY, testDependencies } from './helpers/deps.js';
@@ -193,6 +193,18 @@ describe('invokeAgent with a file document', () => {
     const failure = await invokeAgent(fileRequest('missing.txt'), testDependencies({ model: new ScriptedModel([]) })).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(DocumentError);
     expect((failure as Error).message).toBe('s3://docs/missing.txt does not exist');
+  });
+
+  it('fails with a DocumentError when S3 refuses the document (AccessDenied: what S3 answers for a missing key to a role without s3:ListBucket)', async () => {
+    const store: ObjectStore = {
+      get: async (bucket, key, options) => {
+        if (bucket === SYSTEM_PROMPT_BUCKET && key === SYSTEM_PROMPT_KEY) return { bytes: new TextEncoder().encode(SYSTEM_PROMPT) };
+        throw new S3ObjectError(bucket, key, Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }), options?.label === undefined ? {} : { label: options.label });
+      },
+    };
+    const failure = await invokeAgent(fileRequest('gone.txt'), testDependencies({ model: new ScriptedModel([]), store })).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(DocumentError);
+    expect((failure as Error).message).toBe('s3://docs/gone.txt does not exist, or the agent may not read it (S3 answered AccessDenied)');
   });
 
   it('fails with a DocumentError for binary content of an unknown type', async () => {

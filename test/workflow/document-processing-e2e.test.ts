@@ -257,20 +257,20 @@ describe('AgenticDocumentProcessing, deployed locally from the example', () => {
       createdAt: expect.stringMatching(ISO_TIME),
       executionArn,
       completedAt: expect.stringMatching(ISO_TIME),
-      resultKey: `processed/${documentId}/result.json`,
+      resultKey: `processed/${documentId}.result.json`,
       processedKey: `processed/${documentId}/INV-2025-0042.txt`,
       classification: 'invoice',
     });
     expect(Date.parse(item.completedAt!)).toBeGreaterThanOrEqual(Date.parse(item.createdAt!));
 
     // The processing agent's answer, as it reported it with SendTaskSuccess.
-    expect(JSON.parse((await bytesOf(`processed/${documentId}/result.json`)).toString('utf8'))).toEqual({
+    expect(JSON.parse((await bytesOf(`processed/${documentId}.result.json`)).toString('utf8'))).toEqual({
       result: EXPECTED_ANSWER,
       metadata: { executionTime: expect.any(Number), tokensUsed: expect.any(Number), modelId: MODEL_ID },
     });
     expect(tokens.calls.filter(({ call }) => call.taskToken === run.taskTokens[0]).map(({ call, answer }) => [call.action, answer.ok])).toEqual([['SendTaskSuccess', true]]);
     expect(await keysUnder('raw/')).toEqual([]);
-    expect(await keysUnder(`processed/${documentId}/`)).toEqual([`processed/${documentId}/INV-2025-0042.txt`, `processed/${documentId}/result.json`]);
+    expect(await keysUnder(`processed/${documentId}`)).toEqual([`processed/${documentId}.result.json`, `processed/${documentId}/INV-2025-0042.txt`]);
     expect((await bytesOf(`processed/${documentId}/INV-2025-0042.txt`)).toString('utf8')).toBe(INVOICE_TEXT);
     // The classifier read it once; the processor called its tool, then answered.
     expect(model.callsAbout(key).map((c) => c.agent)).toEqual(['classifier', 'processor', 'processor']);
@@ -335,8 +335,8 @@ describe('AgenticDocumentProcessing, deployed locally from the example', () => {
     expect(model.callsAbout(key).map((c) => [c.agent, c.throttled])).toEqual([
       ['classifier', true], ['classifier', false], ['processor', true], ['processor', false], ['processor', false],
     ]);
-    expect(await record(documentId)).toMatchObject({ status: 'completed', classification: 'invoice', resultKey: `processed/${documentId}/result.json` });
-    expect(JSON.parse((await bytesOf(`processed/${documentId}/result.json`)).toString('utf8'))).toMatchObject({ result: EXPECTED_ANSWER });
+    expect(await record(documentId)).toMatchObject({ status: 'completed', classification: 'invoice', resultKey: `processed/${documentId}.result.json` });
+    expect(JSON.parse((await bytesOf(`processed/${documentId}.result.json`)).toString('utf8'))).toMatchObject({ result: EXPECTED_ANSWER });
     expect(await keysUnder('raw/')).toEqual([]);
   });
 
@@ -359,7 +359,7 @@ describe('AgenticDocumentProcessing, deployed locally from the example', () => {
     expect(lines[1]).toMatchObject({ level: 'info', messageId: first.messageId, executionArn: first.executionArn });
     // Nothing ran again: the record, the documents and the model calls are as the first run left them.
     expect(await record(first.documentId)).toEqual(completed);
-    expect(await keysUnder(`processed/${first.documentId}/`)).toEqual([`processed/${first.documentId}/invoice-twice.txt`, `processed/${first.documentId}/result.json`]);
+    expect(await keysUnder(`processed/${first.documentId}`)).toEqual([`processed/${first.documentId}.result.json`, `processed/${first.documentId}/invoice-twice.txt`]);
     expect(model.callsAbout(key)).toHaveLength(3);
   });
 
