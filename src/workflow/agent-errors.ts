@@ -2,8 +2,10 @@
  * The errors an `InvokeAgent` step fails with, the same whichever runtime runs the agent, so that
  * `addRetry` and `addCatch` written once keep working when the agent moves between runtimes.
  *
- * Each error's cause is a JSON string `{"errorType", "errorMessage"}` (Lambda adds `trace`):
- * `States.StringToJson($.Cause).errorMessage` is the agent's own message.
+ * The cause of an `Agent.*` error is a JSON string `{"errorType", "errorMessage"}` (Lambda adds
+ * `trace`): `States.StringToJson($.Cause).errorMessage` is the agent's own message. Step Functions'
+ * own errors (`States.Timeout`, `States.HeartbeatTimeout`) and the SDK integration's have causes of
+ * their own.
  */
 export class AgentErrors {
   /** The agent refused the request (a 4xx answer: invalid request, document not allowed or unusable, a bad session id). Not retried. */

@@ -363,7 +363,7 @@ describe('AgenticDocumentProcessing, deployed locally from the example', () => {
     expect(model.callsAbout(key)).toHaveLength(3);
   });
 
-  it('a malformed message next to a good one: only it is a batch item failure, received 3 times, then moved to the dead-letter queue', async () => {
+  it('a malformed message next to a good one: only it is a batch item failure, received 5 times, then moved to the dead-letter queue', async () => {
     const app = workflow();
     const startsBefore = app.startReplies.length;
     const body = 'this is not an S3 notification {';
@@ -373,13 +373,13 @@ describe('AgenticDocumentProcessing, deployed locally from the example', () => {
 
     const deliveries = await app.deliverAll();
 
-    // One batch with both, two more receives of the malformed one; the fourth receive moves it.
-    expect(deliveries.map((d) => d.messageIds.length)).toEqual([2, 1, 1]);
-    expect(deliveries.map((d) => d.failed)).toEqual([[malformed], [malformed], [malformed]]);
+    // One batch with both, four more receives of the malformed one; the next receive moves it.
+    expect(deliveries.map((d) => d.messageIds.length)).toEqual([2, 1, 1, 1, 1]);
+    expect(deliveries.map((d) => d.failed)).toEqual([[malformed], [malformed], [malformed], [malformed], [malformed]]);
     expect(app.queue.depth).toBe(0);
-    expect(app.queue.deadLetters).toEqual([expect.objectContaining({ messageId: malformed, body, receiveCount: 3 })]);
-    const errors = (await consumerLines(malformed, 3)).filter((line) => line.level === 'error');
-    expect(errors.map((line) => line.receiveCount)).toEqual([1, 2, 3]);
+    expect(app.queue.deadLetters).toEqual([expect.objectContaining({ messageId: malformed, body, receiveCount: 5 })]);
+    const errors = (await consumerLines(malformed, 5)).filter((line) => line.level === 'error');
+    expect(errors.map((line) => line.receiveCount)).toEqual([1, 2, 3, 4, 5]);
     expect(String(errors[0]!.message)).toContain(`Message ${malformed} is not a usable S3 notification: the body is not JSON`);
     // The good one started once and completed.
     const started = app.startReplies.slice(startsBefore);

@@ -233,7 +233,7 @@ describe('AgenticDocumentProcessing: resources', () => {
     }
   });
 
-  it('the queue and its dead-letter queue: KMS with a queue key of their own (rotated), 3 receives, visibility 6 × the consumer\'s timeout, SSL only', () => {
+  it('the queue and its dead-letter queue: KMS with a queue key of their own (rotated), 5 receives, visibility 6 × the consumer\'s timeout, SSL only', () => {
     const f = fixture();
     const w = f.combos[fullCombo()];
     const queue = props(f, w.queue);
@@ -244,7 +244,7 @@ describe('AgenticDocumentProcessing: resources', () => {
     const keyId = f.t.logicalIdsOfType('AWS::KMS::Key').find((id) => f.t.resolveString({ 'Fn::GetAtt': [id, 'Arn'] }) === queueKey);
     expect(keyId, 'the queue key is a key of the stack').toBeDefined();
     expect(f.t.properties(keyId!).EnableKeyRotation).toBe(true);
-    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(f, w.deadLetterQueue), maxReceiveCount: 3 });
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(f, w.deadLetterQueue), maxReceiveCount: 5 });
     const consumerTimeout = props(f, w.consumerFunction).Timeout as number;
     expect(queue.VisibilityTimeout).toBe(6 * consumerTimeout);
     expect(dlq.MessageRetentionPeriod).toBe(Duration.days(14).toSeconds());
@@ -313,10 +313,11 @@ describe('AgenticDocumentProcessing: resources', () => {
     expect(f.t.properties(groupId!)).toMatchObject({ KmsKeyId: arnOf(f, w.encryptionKey), RetentionInDays: 30 });
   });
 
-  it('the execution timeout: 1 hour, or 9 hours when the processing or the classification step is a callback', () => {
+  it('the execution timeout: 1 hour, plus the longest a callback step may wait (15 minutes on Lambda, 8 hours on AgentCore)', () => {
     const f = fixture();
-    COMBOS.forEach((c, i) => expect(definition(f, f.combos[i]).TimeoutSeconds, comboName(c)).toBe(c.longRun ? 9 * 3600 : 3600));
-    expect(definition(f, f.classificationLongRun).TimeoutSeconds).toBe(9 * 3600);
+    const callback = (runtime: AgentRuntimeType) => (runtime === LAMBDA ? 15 * 60 : 8 * 3600);
+    COMBOS.forEach((c, i) => expect(definition(f, f.combos[i]).TimeoutSeconds, comboName(c)).toBe(3600 + (c.longRun ? callback(c.processing) : 0)));
+    expect(definition(f, f.classificationLongRun).TimeoutSeconds).toBe(3600 + callback(AGENTCORE));
   });
 
   it('both agents\' DOCUMENT_SOURCES hold raw/ of the bucket of every workflow they serve, and of no other', () => {
@@ -379,7 +380,7 @@ describe('AgenticDocumentProcessing: the definition', () => {
     expect(d.States.PostProcess).toMatchObject({ Resource: arnOf(f, f.functions.post), ResultPath: '$.postProcessingResult' });
     expect(d.States.StoreResult).toMatchObject({
       Resource: 'arn:aws:states:::aws-sdk:s3:putObject', ResultPath: null,
-      Parameters: { 'Bucket': bucket, 'Key.$': 'States.Format(\'processed/{}/result.json\', $.documentId)', 'Body.$': 'States.JsonToString($.processingResult)', 'ContentType': 'application/json' },
+      Parameters: { 'Bucket': bucket, 'Key.$': 'States.Format(\'processed/{}.result.json\', $.documentId)', 'Body.$': 'States.JsonToString($.processingResult)', 'ContentType': 'application/json' },
     });
     for (const [suffix, prefix] of [['Processed', 'processed'], ['Failed', 'failed']]) {
       expect(d.States[`CopyTo${suffix}`]).toMatchObject({
@@ -397,7 +398,7 @@ describe('AgenticDocumentProcessing: the definition', () => {
         UpdateExpression: 'SET #status = :status, completedAt = :at, resultKey = :resultKey, processedKey = :processedKey, classification = :classification',
         ExpressionAttributeValues: {
           ':status': { S: 'completed' },
-          ':resultKey': { 'S.$': 'States.Format(\'processed/{}/result.json\', $.documentId)' },
+          ':resultKey': { 'S.$': 'States.Format(\'processed/{}.result.json\', $.documentId)' },
           ':processedKey': { 'S.$': 'States.Format(\'processed/{}/{}\', $.documentId, $.content.filename)' },
           ':classification': { 'S.$': '$.classificationResult.documentClassification' },
         },
@@ -720,6 +721,15 @@ describe('AgenticDocumentProcessing refuses invalid props from plain JavaScript'
     expect(error.field).toBe(`${step}.agentCoreInvocation`);
     expect(error.message).toContain(`${step}.agentCoreInvocation`);
     expect(error.message).toMatch(/sdkIntegration\(\).*relay|relay.*sdkIntegration\(\)/);
+  });
+
+  it.each([LAMBDA, AGENTCORE])('refuses a %s agent in another stack than the workflow (the two would reference each other), naming the field', (runtime) => {
+    const app = new App();
+    const agents = new Stack(app, 'Agents', { env: TEST_ENV });
+    const workflows = new Stack(app, 'Workflows', { env: TEST_ENV });
+    const error = refusal(() => new AgenticDocumentProcessing(workflows, 'Documents', { processingAgent: batchAgent(agents, 'Processor', runtime) }));
+    expect(error.field).toBe('processingAgent');
+    expect(error.message).toMatch(/agent Agents\/Processor is in stack Agents, the workflow in Workflows.*Allowed: the agents in the workflow's stack/);
   });
 
   it('refuses props that are not an object', () => {

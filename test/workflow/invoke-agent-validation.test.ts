@@ -163,3 +163,20 @@ describe('a session id given to a Lambda agent', () => {
     expect(warnings(step({ agent: fixture().agents[AGENTCORE], sessionId: 's'.repeat(40) }))).toEqual([]);
   });
 });
+
+describe('a callback step\'s heartbeat is shorter than its timeout, as Step Functions requires', () => {
+  const rendered = (s: InvokeAgent) => s.toStateJson() as { TimeoutSeconds?: number; HeartbeatSeconds?: number };
+
+  it.each([LAMBDA, AGENTCORE])('%s: by default 5 minutes, or half a shorter taskTimeout', (runtime) => {
+    const agent = fixture().agents[runtime];
+    expect(rendered(step({ agent, integrationPattern: WAIT, taskTimeout: timeout(Duration.minutes(2)) }))).toMatchObject({ TimeoutSeconds: 120, HeartbeatSeconds: 60 });
+    expect(rendered(step({ agent, integrationPattern: WAIT, taskTimeout: timeout(Duration.minutes(12)) }))).toMatchObject({ TimeoutSeconds: 720, HeartbeatSeconds: 300 });
+  });
+
+  it('a heartbeatTimeout not shorter than taskTimeout is refused, naming both', () => {
+    const error = refusal(() => step({ agent: fixture().agents[AGENTCORE], integrationPattern: WAIT, taskTimeout: timeout(Duration.minutes(2)), heartbeatTimeout: timeout(Duration.minutes(2)) }));
+    expect(error.field).toBe('heartbeatTimeout');
+    expect(error.message).toMatch(/heartbeatTimeout is 120 seconds, not shorter than taskTimeout \(120 seconds\).*less than 120 seconds/);
+    expect(() => step({ agent: fixture().agents[AGENTCORE], integrationPattern: WAIT, taskTimeout: timeout(Duration.minutes(2)), heartbeatTimeout: timeout(Duration.seconds(119)) })).not.toThrow();
+  });
+});
