@@ -76,21 +76,25 @@ export function acknowledgeWorkflowFindings(stateMachine: IConstruct): void {
 }
 
 /**
- * Findings of an `AgenticDocumentProcessing` workflow, its agents, and its enrichment and
- * post-processing functions if it has some.
+ * Findings of an `AgenticDocumentProcessing` workflow, acknowledged on the construct that raises
+ * each, with its reason: give it the workflow's agents, and its enrichment and post-processing
+ * functions if it has some. The agents' own findings are `acknowledgeAgentFindings`'s.
  */
-export function acknowledgeDocumentProcessingFindings(workflow: AgenticDocumentProcessing, agents: BaseAgent[], functions: lambda.IFunction[] = []): void {
+export function acknowledgeDocumentProcessingFindings(workflow: AgenticDocumentProcessing, agents: readonly BaseAgent[], functions: readonly lambda.IFunction[] = []): void {
   const stack = Stack.of(workflow);
-  const objects = (prefix: string) => `AwsSolutions-IAM5[Resource::<${logicalId(workflow.bucket)}.Arn>/${prefix}*]`;
+  const objects = (prefix: string) => `AwsSolutions-IAM5[Resource::${nagReference(workflow, workflow.bucket.arnForObjects(`${prefix}*`))}]`;
   Validations.of(workflow.stateMachine.role).acknowledge(
     { id: objects('raw/'), reason: 'The state machine copies and then deletes each uploaded document, whose key the uploader chooses: s3:GetObject, GetObjectTagging and DeleteObject on raw/ of this bucket only.' },
     { id: objects('processed/'), reason: 'The state machine writes each result and moves each document under processed/<documentId>/, known only at run time: s3:PutObject and PutObjectTagging on processed/ of this bucket only.' },
     { id: objects('failed/'), reason: 'The state machine moves a document that failed under failed/<documentId>/, known only at run time: s3:PutObject and PutObjectTagging on failed/ of this bucket only.' },
-    ...functions.map((fn) => ({
-      id: `AwsSolutions-IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,
-      reason: 'aws-cdk-lib\'s LambdaInvoke grants the function and its versions and aliases (<function ARN>:*); limited to this enrichment or post-processing function.',
-    })),
   );
+  for (const fn of functions) {
+    Validations.of(workflow.stateMachine.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagReference(workflow, fn.functionArn)}:*]`,
+      reason: 'aws-cdk-lib\'s LambdaInvoke grants the function and its versions and aliases (<function ARN>:*); limited to this enrichment or post-processing function.',
+    });
+  }
+  // The state machine's logging and X-Ray permissions (Resource::*), and the stack's AgentCore relay (L1) when a step uses it.
   acknowledgeWorkflowFindings(workflow.stateMachine);
   for (const agent of agents) {
     Validations.of(agent.runtime.executionRole).acknowledge({
@@ -98,22 +102,43 @@ export function acknowledgeDocumentProcessingFindings(workflow: AgenticDocumentP
       reason: 'The agent reads the documents it is asked to process, uploaded under raw/ with keys the uploaders choose: s3:GetObject on raw/ of this bucket only.',
     });
   }
-  Validations.of(workflow.bucket).acknowledge({
-    id: 'AwsSolutions-S1',
-    reason: 'Server access logs need a second bucket; each document\'s journey is recorded in the workflow\'s table and the state machine\'s logs. Pass your own bucket (with access logging) as `bucket` to have them.',
-  });
+  if (workflow.node.tryFindChild('Bucket') !== undefined) {
+    Validations.of(workflow.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Server access logs need a second bucket; each document\'s journey is recorded in the workflow\'s table and the state machine\'s logs. Pass your own bucket (with access logging) as `bucket` to have them.',
+    });
+  }
   Validations.of(workflow.consumerFunction).acknowledge({
     id: 'AwsSolutions-L1',
     reason: 'The consumer is bundled for and tested on nodejs22.x, like every function of this library.',
   });
-  // aws-cdk-lib's own custom resource that sets the bucket's notification configuration at deploy time.
-  const notifications = stack.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
-  if (notifications !== undefined) {
-    Validations.of(notifications).acknowledge({
+  // aws-cdk-lib's singleton function that writes the bucket's notification configuration at deploy time.
+  const handler = stack.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+  if (handler !== undefined) {
+    Validations.of(handler).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'aws-cdk-lib\'s BucketNotificationsHandler, which sets the bucket\'s notification configuration at deploy time, has the basic execution role; its own policy is s3:PutBucketNotification on this bucket only.',
     });
   }
+}
+
+/** How cdk-nag names a value in a finding id (its flattenCfnReference): `<Id.Attr>`, `<Ref>`, joins flattened. */
+function nagReference(scope: IConstruct, value: string): string {
+  const visit = (node: unknown): string => {
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    const o = node as Record<string, unknown>;
+    if (o['Fn::Join']) {
+      const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+      return items.map(visit).join(delimiter);
+    }
+    if (o['Fn::GetAtt']) {
+      const [resource, attribute] = o['Fn::GetAtt'] as [string, string];
+      return `<${resource}.${attribute}>`;
+    }
+    if (o.Ref) return `<${String(o.Ref)}>`;
+    return JSON.stringify(node);
+  };
+  return visit(Stack.of(scope).resolve(value));
 }
 
 function logicalId(construct: IConstruct): string {

@@ -20,7 +20,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acknowledgeAgentFindings, acknowledgeWorkflowFindings } from '../../examples/nag-acknowledgements';
+import { acknowledgeAgentFindings, acknowledgeDocumentProcessingFindings } from '../../examples/nag-acknowledgements';
 import {
   AgentCoreAgentRuntime, AgentCoreInvocation, AgenticDocumentProcessing, AgenticDocumentProcessingProps, AgentRuntimeType, BaseAgent, BatchAgent, InvalidRuntimeConfigError,
   LambdaAgentRuntime,
@@ -469,80 +469,6 @@ function queueKeyStatementsForS3(f: Fixture, workflow: AgenticDocumentProcessing
 // ---------------------------------------------------------------------------------------------
 // cdk-nag
 
-/** How cdk-nag names a value in a finding id (its flattenCfnReference): `<Id.Attr>`, `<Ref>`, joins flattened. */
-function nagReference(scope: IConstruct, value: string): string {
-  const visit = (node: unknown): string => {
-    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
-    const o = node as Record<string, unknown>;
-    if (o['Fn::Join']) {
-      const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
-      return items.map(visit).join(delimiter);
-    }
-    if (o['Fn::GetAtt']) {
-      const [resource, attribute] = o['Fn::GetAtt'] as [string, string];
-      return `<${resource}.${attribute}>`;
-    }
-    if (o.Ref) return `<${String(o.Ref)}>`;
-    return JSON.stringify(node);
-  };
-  return visit(Stack.of(scope).resolve(value));
-}
-
-/** What a workflow was given that its findings name (the workflow does not expose them). */
-interface WorkflowParts {
-  /** The processing and classification agents. */
-  readonly agents: readonly BaseAgent[];
-  /** The enrichment and post-processing functions. */
-  readonly functions?: readonly lambda.IFunction[];
-}
-
-/**
- * The proposal for examples/nag-acknowledgements.ts: the findings an `AgenticDocumentProcessing`
- * raises, acknowledged on the construct that raises each, one finding id at a time, with the
- * reason. The agents' own findings are `acknowledgeAgentFindings`'s.
- */
-function acknowledgeDocumentProcessingFindings(workflow: AgenticDocumentProcessing, parts: WorkflowParts): void {
-  const stack = Stack.of(workflow);
-  const objects = (prefix: string) => `AwsSolutions-IAM5[Resource::${nagReference(workflow, workflow.bucket.arnForObjects(`${prefix}*`))}]`;
-  Validations.of(workflow.stateMachine.role).acknowledge(
-    { id: objects('raw/'), reason: 'The state machine copies and then deletes each uploaded document, whose key the uploader chooses: s3:GetObject, GetObjectTagging and DeleteObject on raw/ of this bucket only.' },
-    { id: objects('processed/'), reason: 'The state machine writes each result and moves each document under processed/<documentId>/, known only at run time: s3:PutObject and PutObjectTagging on processed/ of this bucket only.' },
-    { id: objects('failed/'), reason: 'The state machine moves a document that failed under failed/<documentId>/, known only at run time: s3:PutObject and PutObjectTagging on failed/ of this bucket only.' },
-  );
-  for (const fn of parts.functions ?? []) {
-    Validations.of(workflow.stateMachine.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagReference(workflow, fn.functionArn)}:*]`,
-      reason: 'aws-cdk-lib\'s LambdaInvoke grants the function and its versions and aliases (<function ARN>:*); limited to this enrichment or post-processing function.',
-    });
-  }
-  // The state machine's logging and X-Ray permissions (Resource::*), and the stack's AgentCore relay (L1) when a step uses it.
-  acknowledgeWorkflowFindings(workflow.stateMachine);
-  for (const agent of parts.agents) {
-    Validations.of(agent.runtime.executionRole).acknowledge({
-      id: objects('raw/'),
-      reason: 'The agent reads the documents it is asked to process, uploaded under raw/ with keys the uploaders choose: s3:GetObject on raw/ of this bucket only.',
-    });
-  }
-  if (workflow.node.tryFindChild('Bucket') !== undefined) {
-    Validations.of(workflow.bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'Server access logs need a second bucket; each document\'s journey is recorded in the workflow\'s table and the state machine\'s logs. Pass your own bucket (with access logging) as `bucket` to have them.',
-    });
-  }
-  Validations.of(workflow.consumerFunction).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason: 'The consumer is bundled for and tested on nodejs22.x, like every function of this library.',
-  });
-  // aws-cdk-lib's singleton function that writes the bucket's notification configuration at deploy time.
-  const handler = stack.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
-  if (handler !== undefined) {
-    Validations.of(handler).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'aws-cdk-lib\'s BucketNotificationsHandler, which sets the bucket\'s notification configuration at deploy time, has the basic execution role; its own policy is s3:PutBucketNotification on this bucket only.',
-    });
-  }
-}
-
 interface NagApp {
   readonly app: App;
   readonly outdir: string;
@@ -578,8 +504,8 @@ function nagApp(): NagApp {
     outdir,
     acknowledge: () => {
       [...aAgents, ...bAgents].forEach(acknowledgeAgentFindings);
-      acknowledgeDocumentProcessingFindings(aWorkflow, { agents: aAgents });
-      acknowledgeDocumentProcessingFindings(bWorkflow, { agents: bAgents, functions });
+      acknowledgeDocumentProcessingFindings(aWorkflow, aAgents);
+      acknowledgeDocumentProcessingFindings(bWorkflow, bAgents, functions);
     },
   };
 }
@@ -646,7 +572,7 @@ describe('cdk-nag AwsSolutions over the workflow on both runtimes', () => {
     expect(findings).toEqual([...new Set(expected)].sort());
   });
 
-  it('with the proposed acknowledgements (acknowledgeAgentFindings and acknowledgeDocumentProcessingFindings above): no unacknowledged finding', () => {
+  it('with the examples\' acknowledgements (acknowledgeAgentFindings, acknowledgeDocumentProcessingFindings): no unacknowledged finding', () => {
     const nag = nagApp();
     nag.acknowledge();
     expect(nagFindings(nag)).toEqual([]);
