@@ -83,7 +83,6 @@ export class InvokeAgent extends sfn.TaskStateBase {
   private readonly runtime: IAgentRuntime;
   private readonly config: AgentTaskConfig;
   private readonly callback: boolean;
-  private readonly userInputPath: boolean;
   private readonly userTimeout: boolean;
 
   constructor(scope: Construct, id: string, props: InvokeAgentProps) {
@@ -94,7 +93,6 @@ export class InvokeAgent extends sfn.TaskStateBase {
     checkHeartbeatWithinTimeout(props, heartbeatTimeout);
     super(scope, id, { ...props, heartbeatTimeout });
     this.callback = callback;
-    this.userInputPath = props.inputPath !== undefined;
     this.userTimeout = props.taskTimeout !== undefined || props.timeout !== undefined;
 
     const runtime = props.agent.runtime;
@@ -107,7 +105,7 @@ export class InvokeAgent extends sfn.TaskStateBase {
       sessionId: props.sessionId,
       agentCoreInvocation: props.agentCoreInvocation,
     });
-    if (this.config.inputPath !== undefined && this.userInputPath) {
+    if (this.config.inputPath !== undefined && props.inputPath !== undefined) {
       throw new InvalidRuntimeConfigError(runtime.runtimeType,
         'payload is a path and inputPath is set; a Lambda agent receives the selected input itself, so only one can select it. Allowed: one of payload (TaskInput.fromJsonPathAt) or inputPath',
         'payload');
@@ -155,7 +153,6 @@ export class InvokeAgent extends sfn.TaskStateBase {
       ...(this.callback && !this.userTimeout && maxCallback !== undefined ? { TimeoutSeconds: maxCallback.toSeconds() } : {}),
     };
   }
-
 }
 
 /** 5 minutes, or half the step's timeout when that is shorter: a heartbeat must come before the timeout. */
