@@ -16,6 +16,7 @@ import type { BaseAgent } from '../agents/base-agent';
 import { DocumentSource } from '../agents/document-source';
 import { sharedAgentKey } from '../agents/shared-key';
 import { validateDocumentProcessingProps } from './document-processing-validation';
+import { createAgentLogGroup } from '../runtime/agent-log-group';
 import { InvalidRuntimeConfigError } from '../runtime/errors';
 import { AgentRuntimeType } from '../runtime/runtime-type';
 
@@ -197,7 +198,8 @@ export class AgenticDocumentProcessing extends Construct {
       agent.addDocumentSource(DocumentSource.fromBucket(this.bucket, RAW_PREFIX));
     }
 
-    const logGroup = new logs.LogGroup(this, 'WorkflowLogs', { encryptionKey: key, retention: logs.RetentionDays.ONE_MONTH, removalPolicy });
+    // As the agents' log groups are made: a key of the user's gets the statement CloudWatch Logs needs.
+    const logGroup = createAgentLogGroup(this, { encryptionKey: key, logRetention: logs.RetentionDays.ONE_MONTH, removalPolicy });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(documentProcessingDefinition(this, {

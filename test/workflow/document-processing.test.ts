@@ -658,6 +658,18 @@ describe('AgenticDocumentProcessing refuses invalid props from plain JavaScript'
     expect(error.message).toMatch(/agent Agents\/Processor is in stack Agents, the workflow in Workflows.*Allowed: the agents in the workflow's stack/);
   });
 
+  it('a key of the user\'s lets CloudWatch Logs encrypt the workflow\'s log groups (else their creation fails at deploy)', () => {
+    const stack = testStack();
+    const key = new kms.Key(stack, 'UsersKey', { enableKeyRotation: true });
+    new AgenticDocumentProcessing(stack, 'Documents', { processingAgent: batchAgent(stack, 'Processor', LAMBDA), encryptionKey: key });
+    const template = synth(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const keyId = stack.resolve((key.node.defaultChild as kms.CfnKey).logicalId) as string;
+    const statements = (template.Resources[keyId]!.Properties.KeyPolicy as { Statement: Array<{ Principal?: { Service?: string } }> }).Statement;
+    expect(statements.some((st) => st.Principal?.Service === 'logs.us-east-1.amazonaws.com')).toBe(true);
+    const logGroups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup' && JSON.stringify(r.Properties.KmsKeyId).includes(keyId));
+    expect(logGroups.length, 'the state machine\'s and the consumer\'s log groups').toBe(2);
+  });
+
   it('refuses props that are not an object', () => {
     for (const given of [undefined, 'props']) {
       const error = refusal(() => new AgenticDocumentProcessing(validationFixture().stack, `Workflow${ids++}`, given as unknown as AgenticDocumentProcessingProps));
