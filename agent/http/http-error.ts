@@ -44,9 +44,10 @@ export function toErrorResponse(error: unknown): { statusCode: number; body: Err
   }
   if (error instanceof RuntimeInvocationError) {
     const cause = error.cause?.message;
+    // Without the runtime's name: a workflow reading the message sees the same on either runtime.
     return {
       statusCode: error.statusCode ?? 502,
-      body: cause === undefined ? { error: error.message } : { error: error.message, cause },
+      body: cause === undefined ? { error: error.message } : { error: `Agent invocation failed: ${cause}`, cause },
       headers: {},
     };
   }

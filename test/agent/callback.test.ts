@@ -163,8 +163,8 @@ describe('runWithCallback', () => {
 
   it.each([
     ['an invalid request', new RequestValidationError('Invalid request', [{ field: 'content.data', message: 'must be a non-empty string' }]), 'Agent.BadRequest', 'Invalid request: content.data (must be a non-empty string)'],
-    ['a model that kept throttling', new RuntimeInvocationError(AgentRuntimeType.AGENTCORE, 503, serviceError('ThrottlingException', 'Rate exceeded')), 'Agent.Throttled', 'Agent invocation failed for AGENTCORE: Rate exceeded'],
-    ['a model failure', new RuntimeInvocationError(AgentRuntimeType.AGENTCORE, 502, new Error('boom')), 'Agent.Failed', 'Agent invocation failed for AGENTCORE: boom'],
+    ['a model that kept throttling', new RuntimeInvocationError(AgentRuntimeType.AGENTCORE, 503, serviceError('ThrottlingException', 'Rate exceeded')), 'Agent.Throttled', 'Agent invocation failed: Rate exceeded'],
+    ['a model failure', new RuntimeInvocationError(AgentRuntimeType.AGENTCORE, 502, new Error('boom')), 'Agent.Failed', 'Agent invocation failed: boom'],
   ])('reports %s as SendTaskFailure with its Agent.* name and a Lambda-shaped cause', async (_what, error, name, message) => {
     const sfn = fakeReporter();
     const outcome = await runWithCallback(envelope, () => Promise.reject(error), { reporter: sfn.reporter, logger: memoryLogger() });

@@ -233,7 +233,7 @@ describe('AgentCore server', () => {
     const failed = await post(valid);
     expect(failed.status).toBe(502);
     expect(failed.json()).toEqual({
-      error: 'Agent invocation failed for LAMBDA: Malformed input request',
+      error: 'Agent invocation failed: Malformed input request',
       cause: 'Malformed input request',
     });
   });
