@@ -298,6 +298,8 @@ describe('long runs: both agents with the task token (LongRuns, heartbeatTimeout
       expect(explained.error).toBe(name);
       expect(explained.message).toContain(message);
     }
+    // The same words on both runtimes, so a Choice on the message carries over.
+    expect(onAgentCore.message).toBe(onLambda.message);
     // Reported by the agents (a bad request on AgentCore is refused at once, through the relay, instead).
     expect(reportsOf(run, 'SendTaskFailure')).toHaveLength(reports);
   });
