@@ -2,7 +2,7 @@ import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand, type InvokeAgentRunt
 import type { DeployedInvokeOptions } from './deployed.js';
 import { parseEnvironment, type DeployedResource } from './deployed-resource.js';
 import { DeployedInvokeError, commonProblem, errorParts, serviceError } from './deployed-errors.js';
-import { SseParser, bodyChunks, bodyText, parseJsonOrUndefined, type SseEvent } from './deployed-sse.js';
+import { bodyText, parseJsonOrUndefined, readEvents, responseOfResultEvent } from './deployed-sse.js';
 import { isRecord, partitionOf } from './util.js';
 import { newSessionId, sessionIdProblem } from './session-id.js';
 
@@ -91,38 +91,26 @@ export async function invokeAgentCore(options: DeployedInvokeOptions & { readonl
 }
 
 async function readEventStream(body: unknown, onStreamEvent: DeployedInvokeOptions['onStreamEvent']): Promise<unknown> {
-  const parser = new SseParser();
-  const decoder = new TextDecoder();
   let count = 0;
   let result: { value: unknown } | undefined;
-  const handle = (events: readonly SseEvent[]): void => {
+  await readEvents(body, (events) => {
     for (const event of events) {
       count += 1;
       onStreamEvent?.(event.event, event.data);
       if (event.event === 'error') throw streamError(event.data);
       if (event.event === 'result') result = { value: resultOf(event.data) };
     }
-  };
-  // Leaving this loop early (an error event) ends the iteration, which destroys the response stream.
-  for await (const chunk of bodyChunks(body)) handle(parser.push(decoder.decode(chunk, { stream: true })));
-  handle(parser.push(decoder.decode()));
-  handle(parser.end());
+  });
   if (result === undefined) {
     throw new DeployedInvokeError(`the agent's event stream ended without a \`result\` event (${count} event${count === 1 ? '' : 's'} received)`);
   }
   return result.value;
 }
 
-/** The AgentInvocationResponse in a `result` event: its data without the `type` tag. */
 function resultOf(data: string): unknown {
-  const parsed = parseJsonOrUndefined(data);
-  if (parsed === undefined) throw new DeployedInvokeError(`the agent's \`result\` event is not JSON: ${data.slice(0, 500)}`);
-  if (isRecord(parsed) && parsed.type === 'result') {
-    const response: Record<string, unknown> = { ...parsed };
-    delete response.type;
-    return response;
-  }
-  return parsed;
+  const response = responseOfResultEvent(data);
+  if (response === undefined) throw new DeployedInvokeError(`the agent's \`result\` event is not JSON: ${data.slice(0, 500)}`);
+  return response;
 }
 
 function streamError(data: string): DeployedInvokeError {

@@ -136,3 +136,27 @@ export async function bodyText(body: unknown): Promise<string> {
   for await (const chunk of bodyChunks(body)) text += decoder.decode(chunk, { stream: true });
   return text + decoder.decode();
 }
+
+/**
+ * Reads an event-stream body to its end, handing each batch of completed events to `handle` as the
+ * chunks arrive; a `handle` that throws ends the reading (and the iteration destroys the body).
+ */
+export async function readEvents(body: unknown, handle: (events: readonly SseEvent[]) => void): Promise<void> {
+  const parser = new SseParser();
+  const decoder = new TextDecoder();
+  for await (const chunk of bodyChunks(body)) handle(parser.push(decoder.decode(chunk, { stream: true })));
+  handle(parser.push(decoder.decode()));
+  handle(parser.end());
+}
+
+/** The AgentInvocationResponse in an agent's `result` event: its JSON without the `type` tag; undefined when not JSON. */
+export function responseOfResultEvent(data: string): unknown {
+  const parsed = parseJsonOrUndefined(data);
+  if (isRecord(parsed) && parsed.type === 'result') {
+    const response: Record<string, unknown> = { ...parsed };
+    delete response.type;
+    return response;
+  }
+  return parsed;
+}
+

@@ -1,5 +1,5 @@
 import { AGENT_FAILED, AgentTaskError } from '../agent/core/task-errors.js';
-import { SseParser, bodyChunks, parseJsonOrUndefined, type SseEvent } from '../cli/deployed-sse.js';
+import { bodyText, parseJsonOrUndefined, readEvents, responseOfResultEvent } from '../cli/deployed-sse.js';
 import { isRecord } from '../cli/util.js';
 
 /** What the agent answered through AgentCore: status, content type and the body as it streams. */
@@ -43,12 +43,12 @@ export async function readAnswer(answer: AgentAnswer): Promise<unknown> {
   const contentType = answer.contentType.toLowerCase();
   if (contentType.startsWith('text/event-stream')) {
     if (answer.statusCode >= 400) {
-      const text = await readText(answer.body);
+      const text = await bodyText(answer.body);
       throw agentError(answer.statusCode, parseJsonOrUndefined(text), `The agent answered ${answer.statusCode}: ${excerpt(text)}`);
     }
     return readEventStream(answer.body);
   }
-  const text = await readText(answer.body);
+  const text = await bodyText(answer.body);
   const parsed = parseJsonOrUndefined(text);
   if (answer.statusCode >= 400) throw agentError(answer.statusCode, parsed, `The agent answered ${answer.statusCode}: ${excerpt(text) || '(no body)'}`);
   if (parsed === undefined) {
@@ -61,19 +61,10 @@ export async function readAnswer(answer: AgentAnswer): Promise<unknown> {
   return parsed;
 }
 
-async function readText(body: unknown): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of bodyChunks(body)) text += decoder.decode(chunk, { stream: true });
-  return text + decoder.decode();
-}
-
 async function readEventStream(body: unknown): Promise<unknown> {
-  const parser = new SseParser();
-  const decoder = new TextDecoder();
   let count = 0;
   let result: { value: unknown } | undefined;
-  const handle = (events: readonly SseEvent[]): void => {
+  await readEvents(body, (events) => {
     for (const event of events) {
       count += 1;
       if (event.event === 'error') {
@@ -83,23 +74,13 @@ async function readEventStream(body: unknown): Promise<unknown> {
       }
       if (event.event === 'result') result = { value: resultOf(event.data) };
     }
-  };
-  // Leaving the loop early (an error event) ends the iteration, which destroys the body stream.
-  for await (const chunk of bodyChunks(body)) handle(parser.push(decoder.decode(chunk, { stream: true })));
-  handle(parser.push(decoder.decode()));
-  handle(parser.end());
+  });
   if (result === undefined) throw failed(`The agent's event stream ended without a result event (${count} event${count === 1 ? '' : 's'} received)`);
   return result.value;
 }
 
-/** The response in a `result` event: its JSON without the `type` tag the agent adds to every event. */
 function resultOf(data: string): unknown {
-  const parsed = parseJsonOrUndefined(data);
-  if (parsed === undefined) throw failed(`The agent's result event is not JSON: ${excerpt(data)}`);
-  if (isRecord(parsed) && parsed.type === 'result') {
-    const response: Record<string, unknown> = { ...parsed };
-    delete response.type;
-    return response;
-  }
-  return parsed;
+  const response = responseOfResultEvent(data);
+  if (response === undefined) throw failed(`The agent's result event is not JSON: ${excerpt(data)}`);
+  return response;
 }
