@@ -233,6 +233,8 @@ describe('IAM decisions of AgenticDocumentProcessing', () => {
       list.deny(['sqs:ReceiveMessage', 'sqs:DeleteMessage'], [arnOf(f, w.workflow.deadLetterQueue), arnOf(f, other.workflow.queue)], 'the dead-letter queue, the other workflow\'s queue', TLS);
       list.allow('kms:Decrypt', queueKeyArn(f, w), 'SQS decrypts the messages received', { 'kms:ViaService': `sqs.${f.t.region}.amazonaws.com` });
       list.deny('kms:Decrypt', queueKeyArn(f, other), 'the other workflow\'s queue key', { 'kms:ViaService': `sqs.${f.t.region}.amazonaws.com` });
+      list.allow('kms:Decrypt', arnOf(f, w.workflow.encryptionKey), 'Lambda decrypts its environment (STATE_MACHINE_ARN) as the role');
+      list.deny(['kms:Encrypt', 'kms:GenerateDataKey'], arnOf(f, w.workflow.encryptionKey), 'the consumer only reads its environment');
       list.deny(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [object(f, w, 'raw/2026/invoice.pdf'), object(f, w, 'processed/x/invoice.pdf')], 'the consumer reads only the notification', TLS);
       list.deny('s3:ListBucket', bucketArn(f, w), 'nothing of S3', TLS);
       const group = (f.t.properties(logicalIdOf(consumer)).LoggingConfig as { LogGroup: string }).LogGroup;
