@@ -29,29 +29,21 @@
  * Needs the bundles (npm run bundle:agent, bundle:functions, bundle:cli).
  */
 import { subscribe } from 'node:diagnostics_channel';
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Duration, Stack, type App, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct, IConstruct } from 'constructs';
 import { AgenticDocumentProcessing, AgentRuntimeType, BatchAgent, BedrockModel, InferenceProfileGeo } from '../../src';
 import { DocumentProcessingStack } from '../../examples/document-processing/stack';
-import { startConverseEndpoint, type ConverseEndpoint } from '../../test/agent/helpers/converse-endpoint';
-import { S3RVER_CREDENTIALS } from '../../test/agent/helpers/local-aws';
-import { startOtlpEndpoint, type OtlpEndpoint } from '../../test/agent/helpers/otlp-endpoint';
 import { synthesizeExample, type SynthesizedExample } from '../../test/examples/assembly';
 import { INVOICE_TEXT } from '../../test/examples/invoice-model';
-import { startAgentCoreDataPlane, type AgentCoreDataPlane } from '../../test/helpers/agentcore-data-plane';
-import { TaskTokens, type ExecutionEvent, type LocalExecution } from '../../test/helpers/local-states';
-import { startSfnStandIn, type SfnStandIn } from '../../test/helpers/sfn-stand-in';
-import { answerTaskCallbacks } from '../../test/helpers/sfn-task-tokens';
+import type { ExecutionEvent, LocalExecution } from '../../test/helpers/local-states';
 import { DocumentAgentsModel } from '../../test/workflow/helpers/document-agents-model';
+import { startDocumentCloud, type DocumentCloud } from '../../test/workflow/helpers/document-cloud';
 import { DocumentProcessingDeployment, type WorkflowResources } from '../../test/workflow/helpers/document-processing-deployment';
-import { LocalApp, type LocalCloud } from '../../test/workflow/helpers/local-app';
-import { startNotifyingS3, type NotifyingS3 } from '../../test/workflow/helpers/s3-notifications';
+import { LocalApp } from '../../test/workflow/helpers/local-app';
 
 const DOCUMENTS = Number(process.argv[2] ?? 30);
 const RUNS = Number(process.argv[3] ?? 3);
@@ -127,16 +119,6 @@ interface Sample {
   readonly calls: Record<string, number>;
 }
 
-interface Cloud {
-  readonly s3: NotifyingS3;
-  readonly bedrock: ConverseEndpoint;
-  readonly xray: OtlpEndpoint;
-  readonly sfn: SfnStandIn;
-  readonly plane: AgentCoreDataPlane;
-  readonly local: LocalCloud & { readonly s3: NotifyingS3 };
-  readonly tokens: TaskTokens;
-}
-
 function timeOf(events: readonly ExecutionEvent[], type: string): number {
   const event = events.find((e) => e.type === type);
   if (event === undefined) throw new Error(`no ${type} event`);
@@ -164,7 +146,7 @@ interface Measured {
   readonly traces: { readonly exports: number; readonly spans: number; readonly documents: number };
 }
 
-async function measureWorkflow(cloud: Cloud, example: SynthesizedExample, resources: WorkflowResources, label: string): Promise<Measured> {
+async function measureWorkflow(cloud: DocumentCloud, example: SynthesizedExample, resources: WorkflowResources, label: string): Promise<Measured> {
   const { sfn, s3, bedrock, xray, plane, local, tokens } = cloud;
   const agents = await LocalApp.deploy(example, local);
   let deployment: DocumentProcessingDeployment | undefined;
@@ -258,23 +240,9 @@ async function main(): Promise<void> {
   const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
   process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => (String(chunk).includes('"InvokeAgentRuntime') ? true : write(chunk, ...rest))) as typeof process.stdout.write;
 
-  const workDir = await mkdtemp(path.join(tmpdir(), 'document-overhead-'));
   const model = new DocumentAgentsModel();
-  const tokens = new TaskTokens();
-  const agentUrls = new Map<string, string>();
-  const [s3, bedrock, xray, sfn, plane] = await Promise.all([
-    startNotifyingS3(),
-    startConverseEndpoint(model.respond),
-    startOtlpEndpoint(),
-    startSfnStandIn(),
-    startAgentCoreDataPlane({ agentUrl: (arn) => agentUrls.get(arn) }),
-  ]);
-  answerTaskCallbacks(sfn, tokens);
-  process.env.AWS_ENDPOINT_URL_BEDROCK_AGENTCORE = plane.url;
-  const local: LocalCloud & { s3: NotifyingS3 } = {
-    s3, bedrockUrl: bedrock.url, xrayUrl: xray.url, sfnUrl: sfn.url, workDir, credentials: S3RVER_CREDENTIALS, buckets: new Set(), agentUrls,
-  };
-  const cloud: Cloud = { s3, bedrock, xray, sfn, plane, local, tokens };
+  const cloud = await startDocumentCloud(model.respond, 'document-overhead');
+  process.env.AWS_ENDPOINT_URL_BEDROCK_AGENTCORE = cloud.plane.url;
   const examples: SynthesizedExample[] = [];
   try {
     const synthStarted = performance.now();
@@ -324,9 +292,8 @@ async function main(): Promise<void> {
     }
     console.log(`\nsynth of both apps ${(synthMs / 1000).toFixed(1)} s; whole run ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {
-    await Promise.all([plane.close(), sfn.close(), bedrock.close(), xray.close(), s3.close()]);
+    await cloud.close();
     await Promise.all(examples.map((e) => e.dispose()));
-    await rm(workDir, { recursive: true, force: true });
   }
 }
 

@@ -19,28 +19,22 @@
  * step's default Retry is what recovers (the agents' own backoff would wait seconds instead).
  * Synthesized once, services started once; cases run one after another (each lists raw/).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CfnElement, CfnResource, Stack, type App, type StackProps } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DocumentProcessingStack } from '../../examples/document-processing/stack.js';
-import { startConverseEndpoint, type ConverseEndpoint } from '../agent/helpers/converse-endpoint.js';
-import { S3RVER_CREDENTIALS } from '../agent/helpers/local-aws.js';
-import { startOtlpEndpoint, type OtlpEndpoint } from '../agent/helpers/otlp-endpoint.js';
 import { synthesizeExample, type SynthesizedExample } from '../examples/assembly.js';
 import { EXPECTED_ANSWER, INVOICE_TEXT } from '../examples/invoice-model.js';
-import { startAgentCoreDataPlane, type AgentCoreDataPlane } from '../helpers/agentcore-data-plane.js';
-import { TaskTokens, type ExecutionEvent, type LocalExecution } from '../helpers/local-states.js';
-import { sfnError, startSfnStandIn, type SfnStandIn } from '../helpers/sfn-stand-in.js';
-import { answerTaskCallbacks } from '../helpers/sfn-task-tokens.js';
+import type { AgentCoreDataPlane } from '../helpers/agentcore-data-plane.js';
+import type { ExecutionEvent, LocalExecution, TaskTokens } from '../helpers/local-states.js';
+import { sfnError, type SfnStandIn } from '../helpers/sfn-stand-in.js';
+import { startDocumentCloud, type DocumentCloud } from './helpers/document-cloud.js';
 import { DocumentAgentsModel, THROTTLE_ONCE } from './helpers/document-agents-model.js';
 import { DocumentProcessingDeployment, type WorkflowResources } from './helpers/document-processing-deployment.js';
-import { LocalApp, type LocalCloud } from './helpers/local-app.js';
-import { notificationKey, startNotifyingS3, type NotifyingS3 } from './helpers/s3-notifications.js';
+import { LocalApp } from './helpers/local-app.js';
+import { notificationKey, type NotifyingS3 } from './helpers/s3-notifications.js';
 
 const RELAY_ID = 'AgenticAiFrameworkAgentCoreRelay';
 /** The example's model (`BedrockModel.crossRegionInferenceProfile(US, ...)`). */
@@ -55,18 +49,15 @@ const RELAY_ENV = {
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 const COMPLETED_PATH = ['InitMetadata', 'Classify', 'Process', 'StoreResult', 'CopyToProcessed', 'DeleteRawAfterProcessed', 'Complete'];
 
-let workDir: string;
+let cloud: DocumentCloud;
 let s3: NotifyingS3;
-let bedrock: ConverseEndpoint;
-let xray: OtlpEndpoint;
 let sfn: SfnStandIn;
 let plane: AgentCoreDataPlane;
+let tokens: TaskTokens;
 let example: SynthesizedExample;
 let agents: LocalApp | undefined;
 let deployment: DocumentProcessingDeployment | undefined;
 const model = new DocumentAgentsModel();
-const tokens = new TaskTokens();
-const agentUrls = new Map<string, string>();
 const savedEnv: Record<string, string | undefined> = {};
 const resources: { -readonly [K in keyof WorkflowResources]: string } = { bucket: '', table: '', stateMachine: '', queue: '', consumer: '' };
 
@@ -172,16 +163,8 @@ beforeAll(async () => {
     String(chunk).includes('"InvokeAgentRuntime') ? true : write(chunk, encoding, callback),
   );
 
-  workDir = await mkdtemp(join(tmpdir(), 'document-processing-e2e-'));
-  [s3, bedrock, xray, sfn, plane] = await Promise.all([
-    startNotifyingS3(),
-    startConverseEndpoint(model.respond),
-    // The AgentCore agent traces (AGENT_OBSERVABILITY_ENABLED): its spans come here.
-    startOtlpEndpoint(),
-    startSfnStandIn(),
-    startAgentCoreDataPlane({ agentUrl: (arn) => agentUrls.get(arn) }),
-  ]);
-  answerTaskCallbacks(sfn, tokens);
+  cloud = await startDocumentCloud(model.respond, 'document-processing-e2e');
+  ({ s3, sfn, plane, tokens } = cloud);
   setEnv('AWS_ENDPOINT_URL_BEDROCK_AGENTCORE', plane.url);
 
   example = await synthesizeExample((app: App, id: string, props: StackProps) => {
@@ -199,27 +182,16 @@ beforeAll(async () => {
     return stack;
   }, { classifier: (s) => s.classifier, processor: (s) => s.processor, relay: (s) => s.node.findChild(RELAY_ID) });
 
-  const cloud: LocalCloud & { s3: NotifyingS3 } = {
-    s3,
-    bedrockUrl: bedrock.url,
-    xrayUrl: xray.url,
-    sfnUrl: sfn.url,
-    workDir,
-    credentials: S3RVER_CREDENTIALS,
-    buckets: new Set(),
-    agentUrls,
-  };
-  agents = await LocalApp.deploy(example, cloud);
-  deployment = await DocumentProcessingDeployment.deploy({ app: example, agents, cloud, resources, sfn, tokens, executionTimeoutMs: 8_000 });
+  agents = await LocalApp.deploy(example, cloud.local);
+  deployment = await DocumentProcessingDeployment.deploy({ app: example, agents, cloud: cloud.local, resources, sfn, tokens, executionTimeoutMs: 8_000 });
 }, 40_000);
 
 afterAll(async () => {
   vi.restoreAllMocks();
   await deployment?.close();
   await agents?.close();
-  await Promise.all([plane?.close(), sfn?.close(), bedrock?.close(), xray?.close(), s3?.close()]);
+  await cloud?.close();
   await example?.dispose();
-  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
   for (const [name, value] of Object.entries(savedEnv)) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
