@@ -16,6 +16,7 @@ import {
 } from '../../src';
 import { testStack } from '../helpers/test-app';
 import { nodeAgentCode } from './fixtures';
+import { thrownBy } from '../helpers/thrown';
 
 const RUNS = { numRuns: 100 };
 /** Rejections stop before synthesis (milliseconds each): enough runs to reach every branch near its bounds. */
@@ -260,15 +261,6 @@ function checkAll(runtimeConfig: AgentRuntimeConfig, name: string, s: Synthesize
   checkOnlyOwnResources(runtimeConfig.type, s);
   checkTrust(runtimeConfig.type, s);
   checkInvokeGrant(runtimeConfig.type, s);
-}
-
-function thrownBy(call: () => unknown): unknown {
-  try {
-    call();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
 }
 
 function expectRejected(runtime: AgentRuntimeConfig, field: string, value?: string): void {

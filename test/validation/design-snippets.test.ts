@@ -22,6 +22,7 @@ import {
 } from '../../src';
 import { synth } from '../helpers/test-app';
 import { agentEnvironment, promptAsset, stackIn, toolAsset } from './helpers';
+import { thrownBy } from '../helpers/thrown';
 
 const RUNTIMES = [AgentRuntimeType.LAMBDA, AgentRuntimeType.AGENTCORE] as const;
 const MODEL = 'anthropic.claude-sonnet-4-20250514-v1:0';
@@ -46,15 +47,6 @@ function onlyRuntimeResource(template: Template, type: AgentRuntimeType): Record
 
 function rolePolicies(template: Template): string {
   return JSON.stringify(template.findResources('AWS::IAM::Policy'));
-}
-
-function thrownBy(call: () => unknown): unknown {
-  try {
-    call();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
 }
 
 describe('seed 003, "Property Test Examples": Property 1 as the seed writes it', () => {

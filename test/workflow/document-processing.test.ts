@@ -22,13 +22,14 @@ import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acknowledgeAgentFindings, acknowledgeDocumentProcessingFindings } from '../../examples/nag-acknowledgements';
 import {
-  AgentCoreAgentRuntime, AgentCoreInvocation, AgenticDocumentProcessing, AgenticDocumentProcessingProps, AgentRuntimeType, BaseAgent, BatchAgent, InvalidRuntimeConfigError,
+  AgentCoreAgentRuntime, AgentCoreInvocation, AgenticDocumentProcessing, AgenticDocumentProcessingProps, AgentRuntimeType, BaseAgent, BatchAgent,
   LambdaAgentRuntime,
 } from '../../src';
 import { batchAgent } from '../agents/helpers';
 import { validateDefinition } from '../helpers/asl-validation';
 import { ResolvedTemplate } from '../helpers/cfn-resolve';
 import { synth, TEST_ENV, testStack, VALIDATION_CONTEXT } from '../helpers/test-app';
+import { refusal } from '../helpers/thrown';
 import { AslDefinition, definitionOf, findDependencyCycle, logicalIdOf, TemplateJson } from '../helpers/workflow-decisions';
 
 const { LAMBDA, AGENTCORE } = AgentRuntimeType;
@@ -597,16 +598,6 @@ let ids = 0;
 function workflowWith(overrides: Record<string, unknown>): AgenticDocumentProcessing {
   const { stack, agent } = validationFixture();
   return new AgenticDocumentProcessing(stack, `Workflow${ids++}`, { processingAgent: agent, ...overrides } as unknown as AgenticDocumentProcessingProps);
-}
-
-function refusal(create: () => unknown): InvalidRuntimeConfigError {
-  try {
-    create();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidRuntimeConfigError);
-    return error as InvalidRuntimeConfigError;
-  }
-  throw new Error('expected InvalidRuntimeConfigError, nothing was thrown');
 }
 
 describe('AgenticDocumentProcessing refuses invalid props from plain JavaScript', () => {

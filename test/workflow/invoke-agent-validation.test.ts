@@ -9,10 +9,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import {
-  AgentCoreInvocation, AgentRuntimeType, BatchAgent, InvalidRuntimeConfigError, InvokeAgent, InvokeAgentProps,
+  AgentCoreInvocation, AgentRuntimeType, BatchAgent, InvokeAgent, InvokeAgentProps,
 } from '../../src';
 import { batchAgent } from '../agents/helpers';
 import { testStack } from '../helpers/test-app';
+import { refusal } from '../helpers/thrown';
 
 const { LAMBDA, AGENTCORE } = AgentRuntimeType;
 const WAIT = sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN;
@@ -54,16 +55,6 @@ function step(props: Record<string, unknown>): InvokeAgent {
     if (mode === undefined) delete process.env.JSII_DEPRECATED;
     else process.env.JSII_DEPRECATED = mode;
   }
-}
-
-function refusal(create: () => unknown): InvalidRuntimeConfigError {
-  try {
-    create();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidRuntimeConfigError);
-    return error as InvalidRuntimeConfigError;
-  }
-  throw new Error('expected InvalidRuntimeConfigError, nothing was thrown');
 }
 
 interface Case {
