@@ -2,6 +2,9 @@
 // time, so a user's synth never runs esbuild. Output (gitignored, shipped in the package):
 //   assets/relay/index.mjs      the AgentCore relay (relay/index.ts)
 //   assets/consumer/index.mjs   the document consumer (consumer/index.ts)
+//   assets/authorizer/index.mjs the chat API's token authorizer (authorizer/index.ts)
+//   assets/sessions/index.mjs   the chat Sessions API (sessions/index.ts)
+//   assets/chat-proxy/index.mjs the chat API's streaming proxy to an AgentCore agent (chat-proxy/index.ts)
 // Each is handler `index.handler` (nodejs22.x); `.mjs` makes it ESM without a package.json, so the
 // directory holds exactly what Lambda runs. The AWS SDK clients are bundled: the Lambda runtime's
 // own SDK may predate AgentCore, and each function runs the SDK it was tested with.
@@ -16,6 +19,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const FUNCTIONS = {
   relay: join(root, 'relay', 'index.ts'),
   consumer: join(root, 'consumer', 'index.ts'),
+  authorizer: join(root, 'authorizer', 'index.ts'),
+  sessions: join(root, 'sessions', 'index.ts'),
+  'chat-proxy': join(root, 'chat-proxy', 'index.ts'),
 };
 
 /**
