@@ -26,6 +26,18 @@ const LIBRARY_VARIABLES: Record<string, string> = {
   PROMPT: 'prompt',
   EXPECT_JSON: 'expectJson',
   INVOKE_TYPE: 'the agent class',
+  SESSION_BUCKET: 'the InteractiveAgent itself',
+  SESSION_TABLE: 'the InteractiveAgent itself',
+  SESSION_TTL_SECONDS: 'sessionTtl',
+  CONVERSATION_WINDOW: 'conversationWindow',
+  TURN_TIMEOUT_SECONDS: 'runtime.config.timeout',
+  AUTH_MODE: 'auth',
+  AUTH_ISSUER: 'auth',
+  AUTH_JWKS_URL: 'auth',
+  AUTH_CLIENT_IDS: 'auth',
+  AUTH_AUDIENCES: 'auth',
+  AUTH_TOKEN_USE: 'auth',
+  CORS_ALLOWED_ORIGINS: 'cors',
 };
 
 const ASSET = 'an s3_assets.Asset (a file uploaded at deploy)';

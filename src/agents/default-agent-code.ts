@@ -8,14 +8,15 @@ export const DEFAULT_AGENT_ASSETS = path.join(__dirname, '..', '..', 'assets', '
 
 /**
  * The default agent (TypeScript on Strands Agents), bundled at library build time: one bundle
- * per entrypoint, `lambda/index.js` (handler `index.handler`) and `agentcore/index.js`.
+ * per entrypoint, `lambda/index.js` (handler `index.handler`, or `index.chatHandler` for the
+ * streaming chat of interactive agents) and `agentcore/index.js`.
  */
-export function defaultAgentCode(): AgentCode {
+export function defaultAgentCode(lambdaHandler: 'index.handler' | 'index.chatHandler' = 'index.handler'): AgentCode {
   return new DirectoryAgentCode(
     AgentCodeLanguage.NODEJS,
     path.join(DEFAULT_AGENT_ASSETS, 'lambda'),
     path.join(DEFAULT_AGENT_ASSETS, 'agentcore'),
-    { lambdaHandler: 'index.handler', agentCoreEntrypoint: 'index.js' },
+    { lambdaHandler, agentCoreEntrypoint: 'index.js' },
     true,
   );
 }

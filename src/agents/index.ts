@@ -5,3 +5,6 @@ export { DocumentSource } from './document-source';
 export { LogGroupDataProtectionProps } from './observability';
 export { BaseAgent, BaseAgentProps } from './base-agent';
 export { BatchAgent, BatchAgentProps } from './batch-agent';
+export { InteractiveAgent, InteractiveAgentProps, ChatCorsOptions } from './interactive-agent';
+export { ChatAuth, ChatAuthType, CognitoChatAuthOptions, OidcChatAuthOptions } from './chat-auth';
+export { ChatFrontDoorBindOptions, ChatFrontDoorConfig } from './chat-front-door';

@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { AgentRuntimeType } from './runtime-type';
+import { ChatFrontDoorBindOptions, ChatFrontDoorConfig } from '../agents/chat-front-door';
 import { AgentTaskBindOptions, AgentTaskConfig } from '../workflow/agent-task';
 
 /**
@@ -56,4 +57,12 @@ export interface IAgentRuntime extends IConstruct, iam.IGrantable {
    * @throws InvalidRuntimeConfigError when the options ask for what this runtime cannot do
    */
   bindStepFunctionsTask(task: Construct, options: AgentTaskBindOptions): AgentTaskConfig;
+
+  /**
+   * How the chat REST API of an `InteractiveAgent` reaches this agent: the function behind
+   * `POST /chat` and the longest a turn may run.
+   *
+   * @param scope where a front-door function is created, if the runtime needs one
+   */
+  bindChatFrontDoor(scope: Construct, options: ChatFrontDoorBindOptions): ChatFrontDoorConfig;
 }

@@ -7,6 +7,8 @@ import { Construct } from 'constructs';
 import { AgentCodeLanguage, AgentCoreCodeConfig, repositoryFromImageUri } from './agent-code';
 import { createAgentLogGroup } from './agent-log-group';
 import { IAgentRuntime } from './agent-runtime';
+import { ChatFrontDoorBindOptions, ChatFrontDoorConfig } from '../agents/chat-front-door';
+import { agentCoreChatProxy } from '../agents/chat-proxy';
 import { AgentTaskBindOptions, AgentTaskConfig } from '../workflow/agent-task';
 import { agentCoreAgentTask } from '../workflow/agentcore-agent-task';
 import { configureAgentCoreDeliveries } from './agentcore-deliveries';
@@ -117,6 +119,7 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
         : agentcore.RuntimeNetworkConfiguration.usingPublicNetwork(),
       protocolConfiguration: config.protocol,
       authorizerConfiguration: config.authorizer,
+      requestHeaderConfiguration: config.requestHeaderConfiguration,
       environmentVariables: this.environment,
       lifecycleConfiguration: {
         maxLifetime: timeout,
@@ -186,6 +189,10 @@ export class AgentCoreAgentRuntime extends Construct implements IAgentRuntime {
     return agentCoreAgentTask(task, { runtimeArn: this.invocationArn, endpointName: this.endpointName, maxLifetime: this.maxLifetime }, options);
   }
 
+  public bindChatFrontDoor(scope: Construct, options: ChatFrontDoorBindOptions): ChatFrontDoorConfig {
+    return agentCoreChatProxy(scope, { runtimeArn: this.invocationArn, endpointName: this.endpointName, maxLifetime: this.maxLifetime }, options);
+  }
+
   private resolveArtifact(props: AgentCoreAgentRuntimeProps): agentcore.AgentRuntimeArtifact {
     const config = props.config ?? {};
     const method = config.deploymentMethod ?? AgentCoreDeploymentMethod.DIRECT_CODE;
@@ -230,6 +237,7 @@ function validateAgentCoreProps(scope: Construct, props: AgentCoreAgentRuntimePr
   }
   optionalEnum(TYPE, 'runtime.config.protocol', config.protocol, Object.values(agentcore.ProtocolType));
   optionalObject(TYPE, 'runtime.config.authorizer', config.authorizer, 'a RuntimeAuthorizerConfiguration, e.g. RuntimeAuthorizerConfiguration.usingIAM()');
+  optionalObject(TYPE, 'runtime.config.requestHeaderConfiguration', config.requestHeaderConfiguration, 'a RequestHeaderConfiguration, e.g. { allowlistedHeaders: [\'Authorization\'] }');
   rejectForeignKeys(TYPE, config, LAMBDA_ONLY_KEYS, AgentRuntimeType.LAMBDA);
   if (props.network) {
     warnIfOnlyPublicSubnets(scope, props.network);

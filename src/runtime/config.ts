@@ -1,5 +1,5 @@
 import { Duration, Size } from 'aws-cdk-lib';
-import { ProtocolType, RuntimeAuthorizerConfiguration } from 'aws-cdk-lib/aws-bedrockagentcore';
+import { ProtocolType, RequestHeaderConfiguration, RuntimeAuthorizerConfiguration } from 'aws-cdk-lib/aws-bedrockagentcore';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { AgentCoreDeploymentMethod, AgentRuntimeType } from './runtime-type';
 
@@ -109,6 +109,14 @@ export interface AgentCoreRuntimeConfig extends BaseRuntimeConfig {
    * @default - IAM authorization
    */
   readonly authorizer?: RuntimeAuthorizerConfiguration;
+
+  /**
+   * Request headers AgentCore passes through to the agent code (e.g. `Authorization`, for code that
+   * reads the caller's token).
+   *
+   * @default - none
+   */
+  readonly requestHeaderConfiguration?: RequestHeaderConfiguration;
 
   /**
    * Name of the runtime endpoint this construct creates; callers pass it as the qualifier.

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { createAgentLogGroup } from './agent-log-group';
 import { IAgentRuntime } from './agent-runtime';
+import { ChatFrontDoorBindOptions, ChatFrontDoorConfig } from '../agents/chat-front-door';
 import { AgentTaskBindOptions, AgentTaskConfig } from '../workflow/agent-task';
 import { lambdaAgentTask } from '../workflow/lambda-agent-task';
 import { CommonAgentProps } from './common-props';
@@ -30,7 +31,7 @@ const LAMBDA_RESERVED_KEYS = [
 ];
 
 /** Keys of AgentCoreRuntimeConfig that mean nothing on Lambda. */
-const AGENTCORE_ONLY_KEYS = ['deploymentMethod', 'imageUri', 'codeBucket', 'codeKey', 'idleSessionTimeout', 'protocol', 'authorizer', 'endpointName'] as const;
+const AGENTCORE_ONLY_KEYS = ['deploymentMethod', 'imageUri', 'codeBucket', 'codeKey', 'idleSessionTimeout', 'protocol', 'authorizer', 'requestHeaderConfiguration', 'endpointName'] as const;
 
 /**
  * Properties of a `LambdaAgentRuntime`.
@@ -118,6 +119,11 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
         'sessionId is ignored: this agent runs on Lambda, which has no sessions (it applies when the agent runs on AgentCore).');
     }
     return lambdaAgentTask(this.agentFunction, options);
+  }
+
+  public bindChatFrontDoor(_scope: Construct, _options: ChatFrontDoorBindOptions): ChatFrontDoorConfig {
+    // The agent's own function streams its answers (its `chatHandler`): no function in between.
+    return { handler: this.agentFunction, turnTimeout: this.agentFunction.timeout ?? Duration.minutes(10) };
   }
 
   /**
