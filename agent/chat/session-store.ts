@@ -1,5 +1,6 @@
 import type { SessionManager } from '@strands-agents/sdk';
 import { ChatError } from './protocol.js';
+import type { SessionHistory } from './session-history.js';
 
 /** One row of a user's session index. */
 export interface SessionRecord {
@@ -82,3 +83,69 @@ export function sessionExists(sessionId: string): ChatError {
 
 export const MAX_LIST_LIMIT = 100;
 export const DEFAULT_LIST_LIMIT = 50;
+
+/** The index half of a SessionStore: one row per session, no history. */
+export type SessionIndex = Omit<SessionStore, 'sessionManager' | 'messages'>;
+
+/** A SessionStore from an index and the histories; delete removes the row first, so a missing session deletes nothing. */
+export function composeSessionStore(index: SessionIndex, history: SessionHistory): SessionStore {
+  return {
+    create: (userKey, sessionId, title) => index.create(userKey, sessionId, title),
+    get: (userKey, sessionId) => index.get(userKey, sessionId),
+    list: (userKey, limit, nextToken) => index.list(userKey, limit, nextToken),
+    acquireLock: (userKey, sessionId, owner, leaseSeconds) => index.acquireLock(userKey, sessionId, owner, leaseSeconds),
+    releaseLock: (userKey, sessionId, owner) => index.releaseLock(userKey, sessionId, owner),
+    recordTurn: (userKey, sessionId) => index.recordTurn(userKey, sessionId),
+    async delete(userKey, sessionId) {
+      await index.delete(userKey, sessionId);
+      await history.delete(userKey, sessionId);
+    },
+    sessionManager: (userKey, sessionId) => history.sessionManager(userKey, sessionId),
+    messages: (userKey, sessionId) => history.messages(userKey, sessionId),
+  };
+}
+
+interface Cursor {
+  readonly updatedAt: string;
+  readonly sessionId: string;
+}
+
+/** Most recently updated first; the session id breaks ties, so the order is total. */
+function before(a: Cursor, b: Cursor): number {
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? -1 : 1;
+  return a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.updatedAt, cursor.sessionId])).toString('base64url');
+}
+
+function decodeCursor(token: string): Cursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      return { updatedAt: value[0], sessionId: value[1] };
+    }
+  } catch {
+    // Reported below with the other malformed tokens.
+  }
+  throw new ChatError('BadRequest', 'nextToken is not one this API gave out; pass back the nextToken of the previous page unchanged');
+}
+
+/**
+ * One page of `records` (all of a user's sessions): sorted most recently updated first, starting
+ * after `nextToken`'s session. The token names a position, not an offset, so sessions added
+ * meanwhile do not shift the pages.
+ */
+export function pageOf(records: readonly SessionRecord[], limit: number, nextToken?: string): SessionPage {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new ChatError('BadRequest', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}, got ${JSON.stringify(limit)}`);
+  }
+  const sorted = [...records].sort(before);
+  const after = nextToken === undefined ? undefined : decodeCursor(nextToken);
+  const start = after === undefined ? 0 : sorted.findIndex((r) => before(r, after) > 0);
+  const rest = start < 0 ? [] : sorted.slice(start);
+  const sessions = rest.slice(0, limit);
+  const last = sessions[sessions.length - 1];
+  return rest.length > limit && last !== undefined ? { sessions, nextToken: encodeCursor(last) } : { sessions };
+}
