@@ -29,7 +29,8 @@ export interface AgentConfig {
   readonly systemPrompt: S3ObjectLocation;
   readonly tools: readonly ToolLocation[];
   readonly modelId: string;
-  readonly invokeType: 'batch';
+  readonly invokeType: InvokeType;
+  /** Batch agents' prompt; interactive agents take each message from their client instead. */
   readonly prompt: string;
   readonly expectJson: boolean;
   readonly observabilityEnabled: boolean;
@@ -47,7 +48,8 @@ export const DEFAULT_PROMPT = 'Analyze the attached document and verify the info
 export const DEFAULT_MODEL_MAX_ATTEMPTS = 6;
 /** S3_READ_TIMEOUT_MS when unset: generous for the prompt, a tool zip or a document in the same Region. */
 export const DEFAULT_S3_READ_TIMEOUT_MS = 30_000;
-export const INVOKE_TYPES = ['batch'] as const;
+export const INVOKE_TYPES = ['batch', 'interactive'] as const;
+export type InvokeType = (typeof INVOKE_TYPES)[number];
 
 const toolLocationSchema = z.object({
   bucketName: z.string().min(1),
@@ -117,13 +119,17 @@ export function parseIntegerVariable(env: Env, name: string, fallback: number, m
   return value;
 }
 
+function isInvokeType(value: string): value is InvokeType {
+  return (INVOKE_TYPES as readonly string[]).includes(value);
+}
+
 /**
  * Reads and validates the agent's configuration. Throws `AgentConfigError` naming the first
  * variable that is wrong; entrypoints call this once per container.
  */
 export function readConfig(env: Env): AgentConfig {
   const invokeType = env.INVOKE_TYPE?.trim() || 'batch';
-  if (!(INVOKE_TYPES as readonly string[]).includes(invokeType)) {
+  if (!isInvokeType(invokeType)) {
     throw new AgentConfigError(
       'INVOKE_TYPE',
       `${JSON.stringify(invokeType)} is not supported; allowed: ${INVOKE_TYPES.join(', ')}`,
@@ -141,7 +147,7 @@ export function readConfig(env: Env): AgentConfig {
     },
     tools: parseJsonList(env, 'TOOLS_CONFIG', toolLocationSchema, '{bucketName, key, isFile, isZipArchive}'),
     modelId: required(env, 'MODEL_ID').trim(),
-    invokeType: 'batch',
+    invokeType,
     prompt: prompt === undefined || prompt.trim() === '' ? DEFAULT_PROMPT : prompt,
     expectJson: parseBooleanFlag(env, 'EXPECT_JSON'),
     observabilityEnabled: parseBooleanFlag(env, 'AGENT_OBSERVABILITY_ENABLED'),

@@ -73,7 +73,7 @@ describe('readConfig', () => {
     ['SYSTEM_PROMPT_S3_BUCKET_NAME', { SYSTEM_PROMPT_S3_BUCKET_NAME: '' }, 'required'],
     ['SYSTEM_PROMPT_S3_KEY', { SYSTEM_PROMPT_S3_KEY: '  ' }, 'required'],
     ['MODEL_ID', { MODEL_ID: '' }, 'required'],
-    ['INVOKE_TYPE', { INVOKE_TYPE: 'interactive' }, '"interactive" is not supported; allowed: batch'],
+    ['INVOKE_TYPE', { INVOKE_TYPE: 'streaming' }, '"streaming" is not supported; allowed: batch, interactive'],
     ['EXPECT_JSON', { EXPECT_JSON: 'yes' }, 'got "yes"'],
     ['TOOLS_CONFIG', { TOOLS_CONFIG: '[{' }, 'not valid JSON'],
     ['TOOLS_CONFIG', { TOOLS_CONFIG: '[{"bucketName":"b"}]' }, '[0.key]'],
