@@ -122,6 +122,8 @@ export class ChatApi extends Construct {
           handler: authorizerFunction,
           // No caching: a token is refused the moment it expires.
           resultsCacheTtl: Duration.seconds(0),
+          // Anything but a bearer JWT is refused by API Gateway without invoking the function.
+          validationRegex: '^[Bb]earer [-0-9A-Za-z_]+\\.[-0-9A-Za-z_]+\\.[-0-9A-Za-z_]*$',
         });
         return { options: { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer }, authorizerFunction };
       }
