@@ -21,6 +21,8 @@ export interface ProxyConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+// Read here rather than with agent/chat/config.ts, which brings zod (~190 KB) into this function.
+
 // arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<runtime id>
 const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:([a-z0-9-]+):\d{12}:runtime\/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]+$/;
 // An endpoint name, or a version number.

@@ -8,7 +8,10 @@ import { parseJsonOrUndefined } from '../cli/deployed-sse.js';
 import { bodyTextOf, type ApiGatewayProxyEvent } from '../sessions/api-gateway.js';
 import { ProxyFailure } from './failures.js';
 
-/** The protocol's session id: 33–256 characters, a valid AgentCore session id. */
+/**
+ * The protocol's session id (SESSION_ID_PATTERN of agent/chat/request.ts, whose zod schema would add
+ * ~190 KB to this function): 33–256 characters, a valid AgentCore session id.
+ */
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{32,255}$/;
 
 export interface ProxyChatRequest {
