@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createInterface } from 'node:readline';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
-import type { LambdaContextFields, LambdaError, RunnerRequest, RunnerResult } from './lambda-protocol.js';
+import type { LambdaContextFields } from './lambda-protocol.js';
+import { createLocalFunction, type SandboxCommand } from './lambda-sandbox.js';
 import { answerClientErrors, refusedReason, requestPath } from './local-http.js';
+
+export type { SandboxCommand } from './lambda-sandbox.js';
 
 /**
  * The Lambda contract on 127.0.0.1: an HTTP endpoint that runs the handler as Lambda would. The
@@ -27,119 +26,11 @@ import { answerClientErrors, refusedReason, requestPath } from './local-http.js'
 /** The response header that tells `invoke --local` it talks to the Lambda contract (no streaming). */
 export const CONTRACT_HEADER = 'x-agentic-ai-framework-contract';
 
-export interface SandboxCommand {
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly cwd: string;
-  readonly env: NodeJS.ProcessEnv;
-}
-
 export interface LambdaEndpointOptions {
   readonly sandbox: SandboxCommand;
   readonly timeoutSeconds: number;
   readonly context: Omit<LambdaContextFields, 'awsRequestId'>;
   readonly log: (line: string) => void;
-}
-
-type Outcome = { readonly ok: true; readonly response: unknown } | { readonly ok: false; readonly error: LambdaError };
-
-/** One runner process: a warm sandbox. */
-class Sandbox {
-  private readonly child: ChildProcess;
-  private readonly pending = new Map<string, (outcome: Outcome) => void>();
-  private exitCode: number | null | undefined;
-  /** Set by kill(): the sandbox takes no more invocations, though its process may not have exited yet. */
-  private killed = false;
-  readonly exited: Promise<void>;
-
-  constructor(command: SandboxCommand) {
-    this.child = spawn(command.command, [...command.args], {
-      cwd: command.cwd,
-      env: command.env,
-      // stdin: requests; stdout/stderr: the function's logs, passed through; fd 3: results.
-      stdio: ['pipe', 'inherit', 'inherit', 'pipe'],
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exitCode = code ?? (signal === null ? null : -1);
-        const error: LambdaError = {
-          errorType: 'Runtime.ExitError',
-          errorMessage: `Runtime exited ${signal === null ? `with error: exit status ${code}` : `with signal ${signal}`}`,
-        };
-        for (const settle of this.pending.values()) settle({ ok: false, error });
-        this.pending.clear();
-        resolve();
-      });
-      this.child.once('error', (error) => {
-        const failure: LambdaError = { errorType: 'Runtime.StartError', errorMessage: `cannot start ${command.command}: ${error.message}` };
-        for (const settle of this.pending.values()) settle({ ok: false, error: failure });
-        this.pending.clear();
-        this.exitCode = -1;
-        resolve();
-      });
-    });
-    const results = this.child.stdio[3] as Readable | null;
-    if (results !== null) {
-      createInterface({ input: results }).on('line', (line) => {
-        let result: RunnerResult;
-        try {
-          result = JSON.parse(line) as RunnerResult;
-        } catch {
-          // Invocations run one at a time: the pending one fails now, not at its timeout.
-          const error: LambdaError = { errorType: 'Runtime.MarshalError', errorMessage: `the runner sent a result that is not JSON: ${line.slice(0, 200)}` };
-          for (const settle of this.pending.values()) settle({ ok: false, error });
-          this.pending.clear();
-          return;
-        }
-        const settle = this.pending.get(result.id);
-        this.pending.delete(result.id);
-        settle?.(result.ok ? { ok: true, response: result.response } : { ok: false, error: result.error });
-      });
-    }
-    this.child.stdin?.on('error', () => undefined);
-  }
-
-  get alive(): boolean {
-    return this.exitCode === undefined && !this.killed;
-  }
-
-  invoke(request: RunnerRequest): Promise<Outcome> {
-    return new Promise((resolve) => {
-      if (!this.alive) {
-        resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: 'the sandbox is not running' } });
-        return;
-      }
-      this.pending.set(request.id, resolve);
-      this.child.stdin?.write(`${JSON.stringify(request)}\n`);
-    });
-  }
-
-  /** Ends the runner: stdin closed (it exits), then SIGKILL if it lingers. */
-  async stop(graceMs = 2_000): Promise<void> {
-    if (this.exitCode !== undefined) return;
-    if (this.killed) {
-      await this.exited;
-      return;
-    }
-    this.child.stdin?.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  /** SIGKILL now, for a process about to exit (no waiting). */
-  killNow(): void {
-    if (this.exitCode === undefined) this.child.kill('SIGKILL');
-  }
-
-  /** SIGKILL; the sandbox counts as dead at once, so the next invocation starts a fresh one. */
-  kill(): Promise<void> {
-    if (this.alive) {
-      this.killed = true;
-      this.child.kill('SIGKILL');
-    }
-    return this.exited;
-  }
 }
 
 /** Lambda's limit on a synchronous invocation's request payload. */
@@ -180,30 +71,8 @@ export interface LambdaEndpoint {
 
 /** Starts the endpoint on 127.0.0.1:`port` (rejects with the listen error, e.g. EADDRINUSE). */
 export async function startLambdaEndpoint(port: number, options: LambdaEndpointOptions): Promise<LambdaEndpoint> {
-  let sandbox: Sandbox | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  const warm = (): Sandbox => {
-    if (sandbox === undefined || !sandbox.alive) sandbox = new Sandbox(options.sandbox);
-    return sandbox;
-  };
-
-  const invokeOnce = async (event: unknown): Promise<{ requestId: string; outcome: Outcome }> => {
-    const requestId = randomUUID();
-    const current = warm();
-    const deadlineMs = Date.now() + options.timeoutSeconds * 1000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<Outcome>((resolve) => {
-      timer = setTimeout(() => {
-        options.log(`RequestId: ${requestId} Task timed out after ${options.timeoutSeconds.toFixed(2)} seconds; the sandbox is restarted`);
-        void current.kill();
-        resolve({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${options.timeoutSeconds.toFixed(2)} seconds` } });
-      }, options.timeoutSeconds * 1000);
-    });
-    const outcome = await Promise.race([current.invoke({ id: requestId, event, context: { ...options.context, awsRequestId: requestId }, deadlineMs }), timedOut]);
-    clearTimeout(timer);
-    return { requestId, outcome };
-  };
-
+  // One execution environment: invocations run one at a time, as the tool always has.
+  const fn = createLocalFunction({ ...options, concurrency: 1 });
   let boundPort = port;
   const server = createServer((req, res) => {
     const refused = refusedReason(req, boundPort);
@@ -239,9 +108,7 @@ export async function startLambdaEndpoint(port: number, options: LambdaEndpointO
         });
         return;
       }
-      const run = queue.then(() => invokeOnce(event));
-      queue = run.catch(() => undefined);
-      const { requestId, outcome } = await run;
+      const { requestId, outcome } = await fn.invoke(event);
       const headers = { 'X-Amzn-RequestId': requestId, 'X-Amz-Executed-Version': '$LATEST' };
       if (outcome.ok) send(res, 200, outcome.response, headers);
       else send(res, 200, outcome.error, { ...headers, 'X-Amz-Function-Error': 'Unhandled' });
@@ -264,7 +131,7 @@ export async function startLambdaEndpoint(port: number, options: LambdaEndpointO
   });
   boundPort = (server.address() as AddressInfo).port;
   // Initialise the sandbox now, as a provisioned function would, so the first invocation is warm.
-  warm();
+  fn.warm();
   return {
     server,
     close: async () => {
@@ -272,8 +139,8 @@ export async function startLambdaEndpoint(port: number, options: LambdaEndpointO
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await sandbox?.stop();
+      await fn.stop();
     },
-    killNow: () => sandbox?.killNow(),
+    killNow: () => fn.killNow(),
   };
 }

@@ -22,7 +22,24 @@ export interface RunnerRequest {
   readonly context: LambdaContextFields;
   /** Epoch milliseconds at which the function times out. */
   readonly deadlineMs: number;
+  /**
+   * Invoke with response streaming (InvokeWithResponseStream): the handler must be streamified; the
+   * runner answers with RunnerStreamMessages instead of one RunnerResult. Node runner only.
+   */
+  readonly stream?: boolean;
 }
+
+/** The client of a streaming invocation went away (see cli/lambda-streaming.ts for the modes). */
+export interface RunnerDisconnect {
+  readonly id: string;
+  readonly disconnect: 'reset' | 'silent';
+}
+
+/** A streaming invocation's progress: the HTTP prelude, each body chunk (base64), then its end. */
+export type RunnerStreamMessage =
+  | { readonly id: string; readonly prelude: { readonly statusCode?: number; readonly headers?: Readonly<Record<string, string>>; readonly cookies?: readonly string[] } }
+  | { readonly id: string; readonly body: string }
+  | { readonly id: string; readonly streamed: { readonly outcome: 'completed' | 'failed' | 'timedOut' | 'disconnected'; readonly error?: LambdaError } };
 
 /** Lambda's error shape (`errorType`, `errorMessage`, `trace`/`stackTrace`). */
 export interface LambdaError {

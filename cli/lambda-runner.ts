@@ -1,13 +1,16 @@
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import type { LambdaError, RunnerRequest, RunnerResult } from './lambda-protocol.js';
+import type { LambdaError, RunnerDisconnect, RunnerRequest, RunnerResult, RunnerStreamMessage } from './lambda-protocol.js';
+import { installStreamingGlobals, invokeStreamingHandler, type StreamingInvocation } from './lambda-streaming.js';
 
 /**
  * The Node.js side of a local Lambda: runs in a child process (`agentic-ai-framework
  * __lambda-runner <module file> <export>`, working directory the code, environment the function's),
  * imports the handler once as Lambda's runtime does at init, then calls it for each request line on
- * stdin, one at a time, answering on fd 3.
+ * stdin, one at a time, answering on fd 3. As the Node.js runtime, it defines the `awslambda` global
+ * first; a request with `stream: true` runs a streamified handler with response streaming, its
+ * prelude and body chunks sent as they are written, and a disconnect line ends its client.
  */
 
 type Handler = (event: unknown, context: object, callback?: (error: unknown, result?: unknown) => void) => unknown;
@@ -46,8 +49,10 @@ export async function runLambdaRunner(moduleFile: string, exportName: string): P
   // Ctrl-C reaches the whole process group: the tool stops this sandbox by closing stdin.
   process.on('SIGINT', () => undefined);
   const results = createWriteStream('', { fd: 3 });
-  const answer = (result: RunnerResult): Promise<void> =>
+  const answer = (result: RunnerResult | RunnerStreamMessage): Promise<void> =>
     new Promise((resolve) => results.write(`${JSON.stringify(result)}\n`, () => resolve()));
+  installStreamingGlobals();
+  const streaming = new Map<string, StreamingInvocation>();
 
   let handler: Handler | undefined;
   let initError: LambdaError | undefined;
@@ -63,9 +68,32 @@ export async function runLambdaRunner(moduleFile: string, exportName: string): P
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
     if (line.trim() === '') continue;
-    const request = JSON.parse(line) as RunnerRequest;
+    const message = JSON.parse(line) as RunnerRequest | RunnerDisconnect;
+    if ('disconnect' in message) {
+      streaming.get(message.id)?.disconnect(message.disconnect);
+      continue;
+    }
+    const request = message;
     if (handler === undefined) {
-      await answer({ id: request.id, ok: false, error: initError! });
+      if (request.stream === true) await answer({ id: request.id, streamed: { outcome: 'failed', error: initError! } });
+      else await answer({ id: request.id, ok: false, error: initError! });
+      continue;
+    }
+    if (request.stream === true) {
+      // Not awaited: disconnect lines for it must be read while it runs.
+      const { id } = request;
+      const invocation = invokeStreamingHandler(handler, request.event, {
+        timeoutMs: request.deadlineMs - Date.now(),
+        functionName: request.context.functionName,
+        awsRequestId: request.context.awsRequestId,
+        onPrelude: (prelude) => void answer({ id, prelude }),
+        onBody: (bytes) => void answer({ id, body: bytes.toString('base64') }),
+      });
+      streaming.set(id, invocation);
+      void invocation.done.then(async (result) => {
+        streaming.delete(id);
+        await answer({ id, streamed: { outcome: result.outcome, ...(result.error === undefined ? {} : { error: result.error }) } });
+      });
       continue;
     }
     try {
