@@ -87,21 +87,33 @@ export const DEFAULT_LIST_LIMIT = 50;
 /** The index half of a SessionStore: one row per session, no history. */
 export type SessionIndex = Omit<SessionStore, 'sessionManager' | 'messages'>;
 
-/** A SessionStore from an index and the histories; delete removes the row first, so a missing session deletes nothing. */
+/** userKey = the first 32 hex characters of sha256(issuer + "\n" + subject): safe in an S3 prefix and a key. */
+export const USER_KEY_PATTERN = /^[0-9a-f]{32}$/;
+
+/** A user key that is not one is a caller's bug, and must never reach an S3 prefix (`a/../b`). */
+function checked(userKey: string): string {
+  if (!USER_KEY_PATTERN.test(userKey)) throw new Error(`userKey ${JSON.stringify(userKey)} is not 32 lower-case hex characters`);
+  return userKey;
+}
+
+/**
+ * A SessionStore from an index and the histories; delete removes the row first, so a missing
+ * session deletes nothing. Throws (not a ChatError) on a user key that is not 32 hex characters.
+ */
 export function composeSessionStore(index: SessionIndex, history: SessionHistory): SessionStore {
   return {
-    create: (userKey, sessionId, title) => index.create(userKey, sessionId, title),
-    get: (userKey, sessionId) => index.get(userKey, sessionId),
-    list: (userKey, limit, nextToken) => index.list(userKey, limit, nextToken),
-    acquireLock: (userKey, sessionId, owner, leaseSeconds) => index.acquireLock(userKey, sessionId, owner, leaseSeconds),
-    releaseLock: (userKey, sessionId, owner) => index.releaseLock(userKey, sessionId, owner),
-    recordTurn: (userKey, sessionId) => index.recordTurn(userKey, sessionId),
+    create: async (userKey, sessionId, title) => index.create(checked(userKey), sessionId, title),
+    get: async (userKey, sessionId) => index.get(checked(userKey), sessionId),
+    list: async (userKey, limit, nextToken) => index.list(checked(userKey), limit, nextToken),
+    acquireLock: async (userKey, sessionId, owner, leaseSeconds) => index.acquireLock(checked(userKey), sessionId, owner, leaseSeconds),
+    releaseLock: async (userKey, sessionId, owner) => index.releaseLock(checked(userKey), sessionId, owner),
+    recordTurn: async (userKey, sessionId) => index.recordTurn(checked(userKey), sessionId),
     async delete(userKey, sessionId) {
-      await index.delete(userKey, sessionId);
+      await index.delete(checked(userKey), sessionId);
       await history.delete(userKey, sessionId);
     },
-    sessionManager: (userKey, sessionId) => history.sessionManager(userKey, sessionId),
-    messages: (userKey, sessionId) => history.messages(userKey, sessionId),
+    sessionManager: (userKey, sessionId) => history.sessionManager(checked(userKey), sessionId),
+    messages: async (userKey, sessionId) => history.messages(checked(userKey), sessionId),
   };
 }
 

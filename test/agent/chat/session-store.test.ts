@@ -193,6 +193,15 @@ describe.each(BACKENDS)('session store on %s', (_name, start) => {
     expect(await codeOf(store.list(user, 10, 'not-a-token'))).toBe('BadRequest');
   });
 
+  it('refuses a user key that is not 32 hex characters before touching storage', async () => {
+    const store = backend.open();
+    for (const bad of ['../' + ALICE.slice(3), ALICE.toUpperCase(), `${ALICE}/x`, '']) {
+      await expect(store.get(bad, randomUUID())).rejects.toThrow('is not 32 lower-case hex characters');
+      await expect(store.messages(bad, randomUUID())).rejects.toThrow('is not 32 lower-case hex characters');
+      expect(() => store.sessionManager(bad, randomUUID())).toThrow('is not 32 lower-case hex characters');
+    }
+  });
+
   it('is the same store after a restart (a new instance over the same storage)', async () => {
     const id = randomUUID();
     const before = backend.open();
