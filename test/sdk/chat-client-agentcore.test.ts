@@ -10,8 +10,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChatClientError, createChatClient, type ChatEvent, type ChatRequestSigner } from '../../sdk';
 import { goldenTurn, startChatStandIn, within, type ChatStandIn, type RecordedRequest } from './helpers/chat-stand-in';
 
-process.env.AWS_EC2_METADATA_DISABLED = 'true';
-
 const REGION = 'us-east-1';
 const ARN = 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/chat_agent-AbC123dEf4';
 const ENCODED_ARN = 'arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fchat_agent-AbC123dEf4';
@@ -20,10 +18,15 @@ const SESSION_HEADER = 'x-amzn-bedrock-agentcore-runtime-session-id';
 const USER_HEADER = 'x-amzn-bedrock-agentcore-runtime-user-id';
 
 let standIn: ChatStandIn;
+const metadataDisabled = process.env.AWS_EC2_METADATA_DISABLED;
 beforeAll(async () => {
+  // The AWS SDK client below has its credentials given; it must not look for others anyway.
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
   standIn = await startChatStandIn();
 });
 afterAll(async () => {
+  if (metadataDisabled === undefined) delete process.env.AWS_EC2_METADATA_DISABLED;
+  else process.env.AWS_EC2_METADATA_DISABLED = metadataDisabled;
   await standIn.close();
 });
 beforeEach(() => {
