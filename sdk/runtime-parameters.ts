@@ -1,7 +1,8 @@
 // Reads the SSM parameters an AgentCoreRuntimeFoundation publishes: the TypeScript counterpart of
 // the seed's boto3 snippet (`ssm.get_parameter(Name='/agentcore/dev/runtime/execution_role_arn')`).
 // Outside the jsii sources on purpose: it needs @aws-sdk/client-ssm at run time and returns a Promise.
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+// The client is loaded when first used, so the sdk entry (the chat client too) loads without it.
+import type { SSMClient } from '@aws-sdk/client-ssm';
 
 /**
  * Environment names, as the construct validates them (src/foundation/names.ts ENVIRONMENT_PATTERN;
@@ -129,9 +130,10 @@ export async function readRuntimeFoundationParameters(
   options: ReadRuntimeFoundationParametersOptions = {},
 ): Promise<RuntimeFoundationParameters> {
   const names = runtimeFoundationParameterNames(environment);
-  const client = options.client ?? new SSMClient(options.region ? { region: options.region } : {});
+  const ssm = await import('@aws-sdk/client-ssm');
+  const client = options.client ?? new ssm.SSMClient(options.region ? { region: options.region } : {});
   try {
-    const response = await client.send(new GetParametersCommand({ Names: Object.values(names), WithDecryption: false }));
+    const response = await client.send(new ssm.GetParametersCommand({ Names: Object.values(names), WithDecryption: false }));
     const values = new Map<string, string | undefined>();
     for (const parameter of response.Parameters ?? []) {
       if (parameter.Name !== undefined) values.set(parameter.Name, parameter.Value);
