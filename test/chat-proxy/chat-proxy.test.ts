@@ -26,7 +26,8 @@ const CALLER_ARN = 'arn:aws:sts::123456789012:assumed-role/ChatUsers/alice';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ORIGIN = 'https://app.example.com';
 
-/** Bound on every failure case: the proxy's own bounds here are 300 ms. */
+/** The proxy's bounds in the tests of them, and the time every failure must end within. */
+const FAST = { answerTimeoutMs: 300, idleTimeoutMs: 300 } as const;
 const FAILURE_BOUND_MS = 2_000;
 
 interface Turn {
@@ -62,8 +63,9 @@ describe('chat proxy (streaming handler under the Lambda streaming shim, against
     return streamified(
       createChatProxyHandler({
         logger: createJsonLogger({ write: (line) => void logs.push(JSON.parse(line) as Record<string, unknown>) }),
-        answerTimeoutMs: 300,
-        idleTimeoutMs: 300,
+        // Generous by default; the tests of the bounds use FAST.
+        answerTimeoutMs: 5_000,
+        idleTimeoutMs: 5_000,
         ...options,
         env: { ...envFor(mode), ...options.env },
       }),
@@ -196,7 +198,7 @@ describe('chat proxy (streaming handler under the Lambda streaming shim, against
     const cut = text.indexOf('"delta"');
     plane.next(scriptedAnswer([sessionFrame(SESSION_ID), { pause: 1_250 }, text.slice(0, cut), { pause: 1_250 }, text.slice(cut), DONE_FRAME], { delayHeadersUntil: new Promise((resolve) => setTimeout(resolve, 1_250)) }).handler);
 
-    const outcome = await turn(proxy('COGNITO', { env: { HEARTBEAT_SECONDS: '1' }, answerTimeoutMs: 5_000, idleTimeoutMs: 5_000 }), chatEvent({ message: 'Hi', sessionId: SESSION_ID }));
+    const outcome = await turn(proxy('COGNITO', { env: { HEARTBEAT_SECONDS: '1' } }), chatEvent({ message: 'Hi', sessionId: SESSION_ID }));
 
     // Before the answer: one; after the session frame: one; while half a frame is held: none.
     expect(outcome.body).toBe(HEARTBEAT_FRAME + sessionFrame(SESSION_ID) + HEARTBEAT_FRAME + text + DONE_FRAME);
@@ -233,7 +235,7 @@ describe('chat proxy (streaming handler under the Lambda streaming shim, against
   ])('AgentCore answering $name is one $code error frame, within the bound', async ({ fault, code, message }) => {
     plane.next(fault);
 
-    const outcome = await turn(proxy('COGNITO'), chatEvent({ message: 'Hi', sessionId: SESSION_ID }));
+    const outcome = await turn(proxy('COGNITO', FAST), chatEvent({ message: 'Hi', sessionId: SESSION_ID }));
 
     expect(expectOneErrorFrame(outcome, code).message).toMatch(message);
     expect(outcome.durationMs).toBeLessThan(FAILURE_BOUND_MS);
@@ -243,7 +245,7 @@ describe('chat proxy (streaming handler under the Lambda streaming shim, against
   it('the same faults through the SDK (IAM) end the same way', async () => {
     const client = new BedrockAgentCoreClient({ region: 'us-east-1', endpoint: plane.url, credentials: { accessKeyId: 'AKIDIAM', secretAccessKey: 's' }, maxAttempts: 1 });
     try {
-      const handler = proxy('IAM', { client });
+      const handler = proxy('IAM', { client, ...FAST });
       const event = chatEvent({ message: 'Hi', sessionId: SESSION_ID }, {}, { userArn: CALLER_ARN });
       for (const [fault, code] of [
         [throttling(), 'Throttled'],
@@ -264,7 +266,7 @@ describe('chat proxy (streaming handler under the Lambda streaming shim, against
 
   it('a stream that breaks off or stalls mid-turn keeps what was sent and adds one error frame', async () => {
     const before = sessionFrame(SESSION_ID) + textFrame('partial');
-    const handler = proxy('COGNITO');
+    const handler = proxy('COGNITO', FAST);
     const event = chatEvent({ message: 'Hi', sessionId: SESSION_ID });
 
     plane.next(scriptedAnswer([before, textFrame('cut').slice(0, 12), { pause: 50 }, { reset: true }]).handler);
