@@ -17,10 +17,10 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { Agent } from '@strands-agents/sdk';
-import { runChatTurn } from '../../agent/chat/turn';
-import { ScriptedModel, type Turn } from '../../test/agent/helpers/scripted-model';
-import { chatDependencies } from '../../test/agent/chat/helpers/chat-deps';
-import { startAwsBackend, userKeyOf } from '../../test/agent/chat/helpers/session-stores';
+import { runChatTurn } from '../../agent/chat/turn.js';
+import { ScriptedModel, type Turn } from '../../test/agent/helpers/scripted-model.js';
+import { chatDependencies } from '../../test/agent/chat/helpers/chat-deps.js';
+import { startAwsBackend, userKeyOf } from '../../test/agent/chat/helpers/session-stores.js';
 
 // AWS calls a turn makes, counted where they arrive (dynalite and s3rver run in this process).
 const calls = new Map<string, number>();

@@ -53,8 +53,8 @@ export interface InteractiveAgentProps extends BaseAgentProps {
   readonly sessionTtl?: Duration;
 
   /**
-   * How many of a session's most recent messages the model sees on each turn (2 to 1000); the
-   * whole history is kept regardless.
+   * How many of a session's most recent messages are kept and sent to the model on each turn (2
+   * to 1000); older messages leave the session (a sliding window).
    *
    * @default 40
    */
