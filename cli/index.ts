@@ -36,6 +36,9 @@ unless --model-endpoint is given. Stop it with Ctrl-C.
   AgentCore contract: the code's entrypoint serves POST /invocations and GET /ping on the port.
   Lambda contract: POST /invocations (or /2015-03-31/functions/<name>/invocations) with the event
   runs the handler, as Lambda would, in a warm sandbox process.
+  Interactive agents: the chat REST API instead (POST /chat streaming, GET|DELETE /sessions), its
+  functions run as above, callers authenticated by a local token issuer (POST /local/token, local
+  only), sessions kept in a directory, and a chat page served from --web.
 
 Options:
   --app <dir>              cloud assembly directory (default: cdk.out)
@@ -43,6 +46,11 @@ Options:
   --port <n>               port on 127.0.0.1 (default: 8080)
   --model-endpoint <url>   sets AWS_ENDPOINT_URL_BEDROCK_RUNTIME for the agent (a Bedrock stand-in)
   --env NAME=VALUE         sets or overrides an environment variable of the agent (repeatable)
+  --web <dir>              interactive agents: the chat page to serve at / (default: the app's web/
+                           directory, if it has an index.html)
+  --session-directory <dir>
+                           interactive agents: where sessions are kept (default:
+                           .agentic/sessions/<agent> next to the cloud assembly)
   -h, --help               this help
 
 Progress lines go to stderr; the agent's own log lines to stdout.
@@ -123,6 +131,8 @@ async function local(args: string[], io: Io): Promise<number> {
     port: { type: 'string' },
     'model-endpoint': { type: 'string' },
     env: { type: 'string', multiple: true },
+    web: { type: 'string' },
+    'session-directory': { type: 'string' },
   });
   if (values.help) {
     io.out(LOCAL_HELP);
@@ -159,9 +169,11 @@ async function local(args: string[], io: Io): Promise<number> {
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
   try {
-    running = await startLocal({ appDir, record, contract, port, modelEndpoint, envOverrides: overrides, log: io.err, abort: interrupted.signal });
+    const webDir = values.web === undefined ? undefined : String(values.web);
+    const sessionDirectory = values['session-directory'] === undefined ? undefined : String(values['session-directory']);
+    running = await startLocal({ appDir, record, contract, port, modelEndpoint, envOverrides: overrides, log: io.err, abort: interrupted.signal, webDir, sessionDirectory });
     if (interrupted.signal.aborted) void running.stop();
-    else io.err(`invoke it: ${TOOL} invoke --local --port ${port} --payload '{"contentType":"data","content":{"data":"..."}}'   (Ctrl-C stops it)`);
+    else io.err(running.hint ?? `invoke it: ${TOOL} invoke --local --port ${port} --payload '{"contentType":"data","content":{"data":"..."}}'   (Ctrl-C stops it)`);
     const code = await running.done;
     if (interrupted.signal.aborted) io.err('stopped');
     return code;

@@ -1,213 +1,40 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AgentRecord } from './agent-record.js';
-import { agentEnvironment, loadDeployment, parseEnvironmentString, type AgentDeployment, type FileAsset } from './deployment.js';
-import { CliError } from './errors.js';
-import { startLambdaEndpoint, type LambdaEndpoint, type SandboxCommand } from './lambda-endpoint.js';
-import pythonRunnerSource from './python/lambda_runner.py';
-import { startLocalS3Server, type LocalS3Server } from './s3-server.js';
-import { unzipInto } from './zip.js';
+import { join } from 'node:path';
+import { agentEnvironment, loadDeployment } from './deployment.js';
+import { startLambdaEndpoint, type LambdaEndpoint } from './lambda-endpoint.js';
+import { isInteractive, prepareLocalChat } from './local-chat.js';
+import {
+  checkPortFree,
+  lambdaContext,
+  lambdaRuntimeVariables,
+  lambdaTimeoutSeconds,
+  portInUse,
+  processEnvironment,
+  regionLine,
+  runnableCode,
+  sandboxCommand,
+  startAgentCoreProcess,
+  type LocalOptions,
+  type LocalRun,
+} from './local-run.js';
+import { startLocalS3Server } from './s3-server.js';
+
+export type { Contract, LocalOptions } from './local-run.js';
 
 /**
  * `agentic-ai-framework local <agent>`: runs an agent from a cloud assembly on this machine, under its
  * runtime's contract (or the other one), with its environment as synthesized and its prompt and
- * tool objects served from the staged assets by a local S3 endpoint.
+ * tool objects served from the staged assets by a local S3 endpoint. An interactive agent
+ * (INVOKE_TYPE=interactive) runs behind its chat API's front door instead (cli/local-chat.ts).
  */
-
-export type Contract = 'LAMBDA' | 'AGENTCORE';
-
-export interface LocalOptions {
-  readonly appDir: string;
-  readonly record: AgentRecord;
-  readonly contract: Contract;
-  readonly port: number;
-  readonly modelEndpoint?: string;
-  readonly envOverrides: Readonly<Record<string, string>>;
-  readonly log: (line: string) => void;
-  /** Aborted by Ctrl-C: start-up stops waiting and cleans up. */
-  readonly abort?: AbortSignal;
-}
-
-/** AgentCore's start-up limit: the agent must answer /ping within it. */
-const START_TIMEOUT_MS = 60_000;
-/** The default agent lets running invocations finish for 10 s after SIGTERM; a little more here. */
-const STOP_GRACE_MS = 12_000;
-/** Lambda's longest timeout, used when AgentCore code runs under the Lambda contract. */
-const LAMBDA_MAX_TIMEOUT_S = 900;
-
-/** The code to run under one contract: a directory and its entrypoint. */
-interface RunnableCode {
-  readonly dir: string;
-  readonly language: 'NODEJS' | 'PYTHON';
-  /** Lambda: `file.function`; AgentCore: the entrypoint file and its arguments. */
-  readonly lambdaHandler?: string;
-  readonly entryPoint?: readonly string[];
-  readonly origin: string;
-}
-
-/** The directory of this CLI bundle (`assets/cli`), next to the default agent's bundles. */
-function packageAssetsDir(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..');
-}
-
-function languageOf(deployment: AgentDeployment): 'NODEJS' | 'PYTHON' {
-  const runtime = deployment.code.runtime.toUpperCase();
-  if (runtime.startsWith('PYTHON')) return 'PYTHON';
-  if (runtime.startsWith('NODE')) return 'NODEJS';
-  return deployment.record.code.language === 'PYTHON' ? 'PYTHON' : 'NODEJS';
-}
-
-/** The staged code asset as a directory; a staged .zip file is unpacked into `scratch`. */
-function codeDirectory(asset: FileAsset, scratch: string): string {
-  if (!existsSync(asset.sourcePath)) throw new CliError(`the staged code asset ${asset.sourcePath} is missing: run \`cdk synth\` again`);
-  if (statSync(asset.sourcePath).isDirectory()) return asset.sourcePath;
-  if (asset.sourcePath.endsWith('.zip')) {
-    const dir = join(scratch, `code-${asset.hash.slice(0, 12)}`);
-    unzipInto(readFileSync(asset.sourcePath), dir);
-    return dir;
-  }
-  throw new CliError(`the staged code asset ${asset.sourcePath} is a single file, not a directory or zip`);
-}
-
-/** Which code runs under `contract`, and why (its own, the package's default agent bundle, or the same files). */
-function runnableCode(deployment: AgentDeployment, contract: Contract, scratch: string): RunnableCode {
-  const { record, code } = deployment;
-  const language = languageOf(deployment);
-  if (record.runtimeType === contract) {
-    const dir = codeDirectory(code.asset, scratch);
-    return code.kind === 'lambda'
-      ? { dir, language, lambdaHandler: code.handler, origin: 'its staged code' }
-      : { dir, language, entryPoint: code.kind === 'agentcore' ? code.entryPoint : undefined, origin: 'its staged code' };
-  }
-  const other = contract === 'LAMBDA' ? 'lambda' : 'agentcore';
-  if (record.code.defaultAgent) {
-    const dir = join(packageAssetsDir(), 'agent', other);
-    if (!existsSync(join(dir, 'index.js'))) throw new CliError(`the package's default agent bundle ${join(dir, 'index.js')} is missing (run \`npm run bundle:agent\`)`);
-    return contract === 'LAMBDA'
-      ? { dir, language: 'NODEJS', lambdaHandler: 'index.handler', origin: `the package's default agent bundle (assets/agent/${other})` }
-      : { dir, language: 'NODEJS', entryPoint: ['index.js'], origin: `the package's default agent bundle (assets/agent/${other})` };
-  }
-  if (record.code.sameFiles) {
-    const dir = codeDirectory(code.asset, scratch);
-    if (contract === 'LAMBDA') {
-      if (record.code.lambdaHandler === undefined) throw new CliError(`agent ${record.agentName}: its code records no Lambda handler`);
-      return { dir, language, lambdaHandler: record.code.lambdaHandler, origin: 'its staged code, with its Lambda handler' };
-    }
-    if (record.code.agentCoreEntrypoint === undefined) throw new CliError(`agent ${record.agentName}: its code records no AgentCore entrypoint`);
-    return { dir, language, entryPoint: [record.code.agentCoreEntrypoint], origin: 'its staged code, with its AgentCore entrypoint' };
-  }
-  throw new CliError(
-    `agent ${record.agentName} cannot run under the ${contract} contract: its code was built for ${record.runtimeType} only ` +
-      `(not the default agent, and the ${record.runtimeType === 'LAMBDA' ? 'AgentCore entrypoint' : 'Lambda handler'} is not in the same files, ` +
-      'e.g. TypeScript entries bundled per runtime); run it under its own contract, or deploy it on the other runtime and synthesize again',
-  );
-}
-
-/** The handler's module file as Lambda's Node.js runtime finds it (`index.handler` → index.js, .mjs, .cjs). */
-function nodeHandlerModule(dir: string, handler: string): { file: string; exportName: string } {
-  const dot = handler.lastIndexOf('.');
-  const [base, exportName] = [handler.slice(0, dot), handler.slice(dot + 1)];
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => join(dir, base + ext)).find((f) => existsSync(f));
-  if (dot <= 0 || file === undefined) throw new CliError(`handler ${handler}: no ${base}.js, .mjs or .cjs in ${dir}`);
-  return { file, exportName };
-}
-
-function sandboxCommand(code: RunnableCode, env: NodeJS.ProcessEnv, scratch: string): SandboxCommand {
-  const handler = code.lambdaHandler!;
-  if (code.language === 'PYTHON') {
-    const dot = handler.lastIndexOf('.');
-    if (dot <= 0) throw new CliError(`handler ${handler}: expected module.function`);
-    const runner = join(scratch, 'lambda_runner.py');
-    writeFileSync(runner, pythonRunnerSource);
-    return { command: env.PYTHON ?? 'python3', args: [runner, handler.slice(0, dot), handler.slice(dot + 1)], cwd: code.dir, env };
-  }
-  const { file, exportName } = nodeHandlerModule(code.dir, handler);
-  return { command: process.execPath, args: [fileURLToPath(import.meta.url), '__lambda-runner', file, exportName], cwd: code.dir, env };
-}
-
-function portInUse(port: number): CliError {
-  return new CliError(`port ${port} on 127.0.0.1 is in use: stop what listens there, or pass --port <another port>`);
-}
-
-/** Fails with a clear error when 127.0.0.1:`port` is taken. */
-async function checkPortFree(port: number): Promise<void> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(port) : error));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
-  });
-}
-
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/ping', method: 'GET', agent: false, timeout: 1_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
-
-/** The Lambda-provided variables (AWS_LAMBDA_FUNCTION_NAME...). */
-function lambdaRuntimeVariables(deployment: AgentDeployment, code: RunnableCode, functionName: string, memory: number): Record<string, string> {
-  const runtime = deployment.code.kind === 'lambda' ? deployment.code.runtime : code.language === 'PYTHON' ? 'python3.13' : 'nodejs22.x';
-  return {
-    AWS_LAMBDA_FUNCTION_NAME: functionName,
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memory),
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
-    AWS_LAMBDA_LOG_STREAM_NAME: 'local',
-    AWS_EXECUTION_ENV: `AWS_Lambda_${runtime}`,
-    LAMBDA_TASK_ROOT: code.dir,
-    _HANDLER: code.lambdaHandler ?? '',
-  };
-}
-
-/**
- * What the agent process gets: the caller's environment, the template's, what the runtime adds, --env.
- * Its temporary files go to `tmp`, inside the scratch directory removed on stop.
- */
-function processEnvironment(options: LocalOptions, deployment: AgentDeployment, s3: LocalS3Server, tmp: string, runtimeVariables: Record<string, string>): NodeJS.ProcessEnv {
-  const templateEnv = agentEnvironment(deployment, options.envOverrides);
-  const region = parseEnvironmentString(options.record.environment).region;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...templateEnv,
-    // The caller's Region wins (their credentials, their Region); else the stack's own.
-    ...(process.env.AWS_REGION === undefined && process.env.AWS_DEFAULT_REGION === undefined && region !== undefined ? { AWS_REGION: region } : {}),
-    AWS_ENDPOINT_URL_S3: s3.url,
-    // A caller's AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true would send the agent to the real S3.
-    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false',
-    TMPDIR: tmp,
-    TMP: tmp,
-    TEMP: tmp,
-    ...(options.modelEndpoint !== undefined ? { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: options.modelEndpoint } : {}),
-    ...runtimeVariables,
-    ...options.envOverrides,
-  };
-  return env;
-}
 
 export interface RunningAgent {
   readonly url: string;
   /** Resolves when the agent stopped (by `stop` or by itself) with the process exit code to use. */
   readonly done: Promise<number>;
+  /** How to call it, when not with `invoke --local` (interactive agents). */
+  readonly hint?: string;
   stop(): Promise<void>;
 }
 
@@ -233,8 +60,11 @@ function onProcessExit(steps: Array<() => void>): () => void {
 export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
   const { record, contract, port, log } = options;
   const deployment = loadDeployment(options.appDir, record);
+  const interactive = isInteractive(deployment);
   // Resolve the environment first: an unresolvable variable fails before anything starts.
-  agentEnvironment(deployment, options.envOverrides);
+  const chat = interactive ? prepareLocalChat(options) : undefined;
+  const effective: LocalOptions = chat === undefined ? options : { ...options, envOverrides: chat.envOverrides };
+  agentEnvironment(deployment, effective.envOverrides);
   const scratch = mkdtempSync(join(tmpdir(), 'agentic-ai-framework-local-'));
   const tmp = join(scratch, 'tmp');
   mkdirSync(tmp);
@@ -250,7 +80,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
       for (const step of steps) await Promise.resolve().then(step).catch(() => undefined);
     })());
   try {
-    const code = runnableCode(deployment, contract, scratch);
+    const code = runnableCode(deployment, contract, scratch, interactive);
     log(`agent ${record.agentName}: ${record.constructPath} (stack ${record.stackName}, deployed on ${record.runtimeType}), running ${code.origin} from ${code.dir}`);
     const s3 = await startLocalS3Server(deployment.fileAssets);
     cleanups.push(() => s3.close());
@@ -258,10 +88,33 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
     const region = regionLine(record);
     log(options.modelEndpoint !== undefined ? `model: ${options.modelEndpoint} (--model-endpoint)` : `model: Amazon Bedrock ${region}, with your AWS credentials`);
     const url = `http://127.0.0.1:${port}`;
+    const run: LocalRun = { deployment, code, s3, scratch, tmp, cleanups, exitSteps };
+
+    if (chat !== undefined) {
+      const { hint, exited } = await chat.start(effective, run);
+      let resolveDone: (code: number) => void = () => undefined;
+      const done = new Promise<number>((resolve) => (resolveDone = resolve));
+      // AgentCore: the agent's server process exiting ends the run, as without the front door.
+      void exited?.then(async ({ code: exitCode, signal, stopping }) => {
+        if (stopping) return;
+        log(`agent ${record.agentName} exited with ${exitCode ?? signal}`);
+        await cleanup();
+        resolveDone(1);
+      });
+      return {
+        url,
+        done,
+        hint,
+        stop: async () => {
+          await cleanup();
+          resolveDone(0);
+        },
+      };
+    }
 
     if (contract === 'LAMBDA') {
       const functionName = deployment.functionName ?? `${record.stackName}-${record.resourceLogicalId}`.slice(0, 64);
-      const timeoutSeconds = deployment.code.kind === 'lambda' ? deployment.code.timeoutSeconds : Math.min(deployment.code.maxLifetimeSeconds ?? LAMBDA_MAX_TIMEOUT_S, LAMBDA_MAX_TIMEOUT_S);
+      const timeoutSeconds = lambdaTimeoutSeconds(deployment);
       const memory = deployment.code.kind === 'lambda' ? deployment.code.memorySize : 1024;
       const env = processEnvironment(options, deployment, s3, tmp, lambdaRuntimeVariables(deployment, code, functionName, memory));
       let endpoint: LambdaEndpoint;
@@ -269,14 +122,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
         endpoint = await startLambdaEndpoint(port, {
           sandbox: sandboxCommand(code, env, scratch),
           timeoutSeconds,
-          context: {
-            functionName,
-            functionVersion: '$LATEST',
-            invokedFunctionArn: `arn:${deployment.target.partition}:lambda:${deployment.target.region}:${deployment.target.account}:function:${functionName}`,
-            memoryLimitInMB: String(memory),
-            logGroupName: `/aws/lambda/${functionName}`,
-            logStreamName: 'local',
-          },
+          context: lambdaContext(deployment, functionName, memory),
           log,
         });
       } catch (error) {
@@ -300,45 +146,10 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
 
     await checkPortFree(port);
     const env = processEnvironment(options, deployment, s3, tmp, { PORT: String(port), AGENT_SERVER_HOST: '127.0.0.1' });
-    const [entry, ...args] = code.entryPoint ?? [];
-    if (entry === undefined) throw new CliError(`agent ${record.agentName}: no AgentCore entrypoint`);
-    if (!existsSync(join(code.dir, entry))) throw new CliError(`agent ${record.agentName}: the entrypoint ${entry} is not in ${code.dir}`);
-    const command = code.language === 'PYTHON' ? (process.env.PYTHON ?? 'python3') : process.execPath;
-    const child = spawn(command, [join(code.dir, entry), ...args], { cwd: code.dir, env, stdio: ['ignore', 'inherit', 'inherit'] });
-    const spawnError = new Promise<never>((_resolve, reject) => child.once('error', (error) => reject(new CliError(`cannot start ${command}: ${error.message}`))));
-    spawnError.catch(() => undefined);
-    const exited = exitOf(child);
-    exitSteps.push(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    let stopping = false;
-    const stopChild = async (): Promise<void> => {
-      stopping = true;
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)))]);
-      clearTimeout(timer);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    };
-    cleanups.push(stopChild);
-
-    const started = Date.now();
-    let ready = false;
-    while (!ready) {
-      if (options.abort?.aborted) throw new CliError(`interrupted while agent ${record.agentName} was starting`, 130);
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new CliError(`agent ${record.agentName} exited with ${child.exitCode ?? child.signalCode} before answering /ping (its log lines above say why)`);
-      }
-      if (Date.now() - started > START_TIMEOUT_MS) throw new CliError(`agent ${record.agentName} did not answer GET ${url}/ping within ${START_TIMEOUT_MS / 1000} s`);
-      ready = await Promise.race([ping(port), spawnError]);
-      if (!ready) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const agent = await startAgentCoreProcess(options, run, port, env);
     log(`agent ${record.agentName} (AGENTCORE contract) listening on ${url}`);
-    const done = exited.then(async (exitCode) => {
-      if (!stopping) log(`agent ${record.agentName} exited with ${exitCode ?? child.signalCode}`);
+    const done = agent.exited.then(async ({ code: exitCode, signal, stopping }) => {
+      if (!stopping) log(`agent ${record.agentName} exited with ${exitCode ?? signal}`);
       await cleanup();
       return stopping ? 0 : 1;
     });
@@ -354,11 +165,4 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
     await cleanup();
     throw error;
   }
-}
-
-function regionLine(record: AgentRecord): string {
-  const fromCaller = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (fromCaller !== undefined) return `in ${fromCaller} (AWS_REGION)`;
-  const region = parseEnvironmentString(record.environment).region;
-  return region !== undefined ? `in ${region} (the stack's Region)` : "in your AWS profile's Region";
 }
