@@ -6,10 +6,10 @@
 import { formatEvent, type ChatErrorCode } from '../agent/chat/protocol.js';
 
 /**
- * The codes the proxy reports: the protocol's, and `Unauthorized` for a token AgentCore refused
- * (the proxy answers 200 before AgentCore has checked it, so it arrives as a frame, not a 401).
+ * The codes the proxy reports: the protocol's; `Unauthorized` for a token AgentCore refused (the
+ * proxy answers 200 before AgentCore has checked it, so it arrives as a frame, not a 401).
  */
-export type ProxyErrorCode = ChatErrorCode | 'Unauthorized';
+export type ProxyErrorCode = ChatErrorCode;
 
 /** A failure to report in the stream: `message` for the user, `detail` for the log. */
 export class ProxyFailure extends Error {
@@ -24,9 +24,8 @@ export class ProxyFailure extends Error {
   }
 }
 
-/** The frame's exact bytes, as `formatEvent` writes an error (which knows only the protocol's codes). */
+/** The frame's exact bytes. */
 export function errorFrame(failure: ProxyFailure): string {
-  if (failure.code === 'Unauthorized') return `event: error\ndata: ${JSON.stringify({ type: 'error', code: failure.code, message: failure.message })}\n\n`;
   return formatEvent({ type: 'error', code: failure.code, message: failure.message });
 }
 

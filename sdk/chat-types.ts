@@ -11,6 +11,7 @@ export type ChatErrorCode =
   | 'Throttled'
   | 'ModelError'
   | 'Timeout'
+  | 'Unauthorized'
   | 'Internal';
 
 export const CHAT_ERROR_CODES: readonly ChatErrorCode[] = [
@@ -21,6 +22,7 @@ export const CHAT_ERROR_CODES: readonly ChatErrorCode[] = [
   'Throttled',
   'ModelError',
   'Timeout',
+  'Unauthorized',
   'Internal',
 ];
 

@@ -12,6 +12,7 @@ export const CHAT_ERROR_CODES = [
   'Throttled',
   'ModelError',
   'Timeout',
+  'Unauthorized',
   'Internal',
 ] as const;
 

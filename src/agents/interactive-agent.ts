@@ -144,7 +144,8 @@ export class InteractiveAgent extends BaseAgent {
       chatHandler: frontDoor.handler,
       authType: auth.authType,
       authEnvironment: bound.environment,
-      sessionsEnvironment: { ...store.environment, AUTH_MODE: auth.authType, ...corsEnvironment },
+      // The Sessions API reads the caller from the authorizer's context and checks its issuer.
+      sessionsEnvironment: { ...store.environment, ...bound.environment, ...corsEnvironment },
       allowedOrigins: origins,
       encryptionKey: this.encryptionKey,
       removalPolicy: props.removalPolicy,

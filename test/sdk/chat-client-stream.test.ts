@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatClient, type ChatErrorCode, type ChatEvent } from '../../sdk';
 import { goldenFrame, HEARTBEAT_FRAME, startChatStandIn, STREAM_HEADERS, within, type ChatStandIn } from './helpers/chat-stand-in';
 
-const CODES: ChatErrorCode[] = ['BadRequest', 'SessionNotFound', 'SessionExists', 'SessionBusy', 'Throttled', 'ModelError', 'Timeout', 'Internal'];
+const CODES: ChatErrorCode[] = ['BadRequest', 'SessionNotFound', 'SessionExists', 'SessionBusy', 'Throttled', 'ModelError', 'Timeout', 'Unauthorized', 'Internal'];
 
 // Text as a model writes it (graphemes: emoji, CJK, combining marks) and any code point at all.
 const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('naïve — 日本語 🙂👍🏽', '\r\n\n: not a comment\n\n'));
