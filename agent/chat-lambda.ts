@@ -1,0 +1,137 @@
+// The interactive agent on Lambda: POST /chat from an API Gateway REST API whose integration
+// streams the response (responseTransferMode STREAM), answered by a streamified handler.
+import { UnauthorizedError, type ApiGatewayCallerEvent, type Caller } from './chat/auth.js';
+import { ChatError, CHAT_STREAM_HEADERS } from './chat/protocol.js';
+import { AgentRuntimeType } from './core/errors.js';
+import { createJsonLogger, type Logger } from './core/logger.js';
+import { httpResponseStream, streamify, type ResponseStream, type StreamingLambdaHandler } from './chat-http/lambda-stream.js';
+import { clientGone, streamTurn, type ChatTurn } from './chat-http/turn-stream.js';
+
+/** The parts of an API Gateway REST proxy event the handler reads. */
+export interface ChatProxyEvent extends ApiGatewayCallerEvent {
+  readonly headers?: Readonly<Record<string, string | undefined>> | null;
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
+}
+
+export interface ChatLambdaDependencies {
+  readonly turn: ChatTurn;
+  /** The caller API Gateway authenticated (authorizer context or IAM identity); throws UnauthorizedError. */
+  callerOf(event: ChatProxyEvent): Caller | Promise<Caller>;
+  /** CORS_ALLOWED_ORIGINS. */
+  readonly allowedOrigins: readonly string[];
+  readonly heartbeatSeconds: number;
+  readonly logger: Logger;
+}
+
+/**
+ * How long before the function's timeout the turn is stopped with a Timeout error: time for it to
+ * roll back and release its lock, and for the error event to go out, before Lambda stops the sandbox.
+ */
+export const CHAT_DEADLINE_MARGIN_MS = 3_000;
+/** Of that margin, the time the stopped turn gets to settle before the stream ends anyway. */
+const SETTLE_MS = 2_000;
+
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+function headerOf(event: ChatProxyEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : (headers[key] ?? undefined);
+}
+
+/** `Access-Control-Allow-Origin` for an allowed Origin, with `Vary: Origin` (the answer depends on it). */
+export function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {
+  return origin !== undefined && allowed.includes(origin) ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {};
+}
+
+function bodyOf(event: ChatProxyEvent): string {
+  const body = event.body ?? '';
+  return event.isBase64Encoded === true ? Buffer.from(body, 'base64').toString('utf8') : body;
+}
+
+/** A whole JSON answer (401, 500): the prelude, one write, the end. */
+function answerJson(stream: ResponseStream, statusCode: number, body: unknown, headers: Readonly<Record<string, string>>): void {
+  const http = httpResponseStream(stream, { statusCode, headers: { ...headers, ...JSON_HEADERS } });
+  http.write(JSON.stringify(body));
+  http.end();
+}
+
+/**
+ * The streaming chat handler over `dependencies` (called on every invocation; it should cache).
+ * A caller API Gateway let through but who cannot be named answers 401 JSON; otherwise the
+ * answer is 200 `text/event-stream` and every outcome is an event. The turn is aborted when the
+ * response stream closes or fails before the turn ended (the client went away), or
+ * CHAT_DEADLINE_MARGIN_MS before the function's timeout (a `Timeout` error event). The stream is
+ * always ended.
+ */
+export function createChatHandler(dependencies: () => ChatLambdaDependencies | Promise<ChatLambdaDependencies>): StreamingLambdaHandler {
+  return streamify(async (rawEvent, responseStream, context) => {
+    const event = (rawEvent ?? {}) as ChatProxyEvent;
+    const requestId = context.awsRequestId ?? 'local';
+    let deps: ChatLambdaDependencies;
+    try {
+      deps = await dependencies();
+    } catch (error) {
+      // Nobody is authenticated yet, so no stream: a plain 500 (the log names the variable).
+      createJsonLogger({ fields: { runtime: AgentRuntimeType.LAMBDA, requestId } }).error('Chat agent configuration is invalid', { error });
+      answerJson(responseStream, 500, { code: 'Internal', message: 'The agent is misconfigured' }, {});
+      return;
+    }
+    const logger = deps.logger.child({ requestId });
+    const cors = corsHeaders(headerOf(event, 'origin'), deps.allowedOrigins);
+    let caller: Caller;
+    try {
+      caller = await deps.callerOf(event);
+    } catch (error) {
+      const unauthorized = error instanceof UnauthorizedError;
+      logger.warn('Chat request refused', { reason: error instanceof Error ? error.message : String(error) });
+      answerJson(
+        responseStream,
+        unauthorized ? 401 : 500,
+        unauthorized ? { code: 'Unauthorized', message: error.message } : { code: 'Internal', message: 'Internal error' },
+        cors,
+      );
+      return;
+    }
+
+    const stream = httpResponseStream(responseStream, { statusCode: 200, headers: { ...CHAT_STREAM_HEADERS, ...cors } });
+    const aborter = new AbortController();
+    let finished = false;
+    const onGone = (error?: unknown): void => {
+      if (finished || aborter.signal.aborted) return;
+      logger.info('Chat client went away; stopping the turn', { error });
+      aborter.abort(clientGone());
+    };
+    responseStream.on('close', onGone);
+    responseStream.on('error', onGone);
+    const write = (frame: string): void => {
+      if (!stream.destroyed && !stream.writableEnded) stream.write(frame);
+    };
+    const remaining = context.getRemainingTimeInMillis?.();
+    const deadline =
+      remaining === undefined
+        ? undefined
+        : setTimeout(() => {
+            logger.error('Chat turn stopped before the Lambda deadline', { remainingMs: context.getRemainingTimeInMillis?.() });
+            aborter.abort(new ChatError('Timeout', "The turn took too long and was stopped before the function's time limit; nothing of it was saved"));
+          }, Math.max(0, remaining - CHAT_DEADLINE_MARGIN_MS));
+    try {
+      await streamTurn({
+        turn: deps.turn,
+        body: bodyOf(event),
+        caller,
+        requestId,
+        signal: aborter.signal,
+        write,
+        heartbeatSeconds: deps.heartbeatSeconds,
+        logger,
+        settleMs: SETTLE_MS,
+      });
+    } finally {
+      finished = true;
+      clearTimeout(deadline);
+      if (!stream.destroyed && !stream.writableEnded) stream.end();
+    }
+  });
+}
