@@ -2,8 +2,14 @@
 // AgentCore HTTP contract on 0.0.0.0:8080 with the same agent core as Lambda. PORT overrides the
 // port; AGENT_SERVER_HOST the address (local runs and tests bind
 // 127.0.0.1; a name of our own, since a platform may set HOST).
+import { callerFromAgentCoreHeaders, createTokenVerifier } from './chat/auth.js';
+import { readAuthConfig } from './chat/auth-config.js';
+import { createChatDependencies } from './chat/dependencies.js';
+import { runChatTurn } from './chat/turn.js';
+import type { ChatServerSupport } from './chat-http/agentcore-chat.js';
 import { checkRequest } from './core/callback.js';
 import { createDependencies, routeStrandsLogs } from './core/dependencies.js';
+import type { AgentDependencies } from './core/invoke.js';
 import { parseIntegerVariable } from './core/config.js';
 import { AgentRuntimeType } from './core/errors.js';
 import { invokeAgent } from './core/invoke.js';
@@ -19,13 +25,28 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const bootLogger = createJsonLogger({ fields: { runtime: AgentRuntimeType.AGENTCORE } });
-  let deps;
+  let deps: AgentDependencies;
   let telemetry: Telemetry;
   let port: number;
+  // INVOKE_TYPE=interactive: every POST /invocations is a chat turn.
+  let chat: ChatServerSupport | undefined;
   const host = process.env.AGENT_SERVER_HOST?.trim() || DEFAULT_HOST;
   try {
     port = parseIntegerVariable(process.env, 'PORT', DEFAULT_PORT, 0, 65535);
-    deps = createDependencies(AgentRuntimeType.AGENTCORE, process.env);
+    if (process.env.INVOKE_TYPE?.trim() === 'interactive') {
+      // The microVM serves one runtime session: its agent stays in memory between turns.
+      const chatDeps = createChatDependencies(AgentRuntimeType.AGENTCORE, process.env, { cacheAgents: true });
+      const auth = readAuthConfig(process.env);
+      const verifier = createTokenVerifier(auth);
+      chat = {
+        turn: (body, caller, emit, options) => runChatTurn(body, caller, chatDeps, emit, options),
+        callerOf: (headers) => callerFromAgentCoreHeaders(headers, verifier, auth),
+        heartbeatSeconds: chatDeps.chatConfig.heartbeatSeconds,
+      };
+      deps = chatDeps;
+    } else {
+      deps = createDependencies(AgentRuntimeType.AGENTCORE, process.env);
+    }
     telemetry = startTelemetry(process.env, deps.logger);
   } catch (error) {
     // Fail fast: AgentCore reports the runtime unhealthy and this line says why.
@@ -39,15 +60,19 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error('Unhandled promise rejection', { error: reason }));
   process.on('uncaughtException', (error) => logger.error('Uncaught exception', { error }));
 
-  const agentServer = createAgentServer({
-    logger,
-    telemetry,
-    invoke: (payload, options) => invokeAgent(payload, deps, options),
-    // Callback envelopes: answered 200 at once, run in the background, reported to Step Functions.
-    callback: { reporter: containerTaskReporter, check: (request) => checkRequest(request, deps.config) },
-  });
+  const agentServer = createAgentServer(
+    chat !== undefined
+      ? { logger, telemetry, chat }
+      : {
+          logger,
+          telemetry,
+          invoke: (payload, options) => invokeAgent(payload, deps, options),
+          // Callback envelopes: answered 200 at once, run in the background, reported to Step Functions.
+          callback: { reporter: containerTaskReporter, check: (request) => checkRequest(request, deps.config) },
+        },
+  );
   const address = await agentServer.listen(port, host);
-  logger.info('AgentCore server listening', { host, port: address.port, tracing: telemetry.enabled });
+  logger.info('AgentCore server listening', { host, port: address.port, tracing: telemetry.enabled, invokeType: deps.config.invokeType });
 
   // Fetch the system prompt and tools now rather than on the first invocation; a failure here
   // is retried by that invocation.

@@ -10,6 +10,7 @@ import type { Logger } from './core/logger.js';
 import type { AgentInvocationResponse } from './core/response.js';
 import { AGENT_UNAVAILABLE, AgentTaskError } from './core/task-errors.js';
 import type { Telemetry } from './core/telemetry.js';
+import { serveChatInvocation, type ChatServerSupport } from './chat-http/agentcore-chat.js';
 import { HttpError, toErrorResponse } from './http/http-error.js';
 import { readBody } from './http/read-body.js';
 import { SseWriter, wantsEventStream } from './http/sse.js';
@@ -30,9 +31,7 @@ export interface CallbackSupport {
   check(request: unknown): void;
 }
 
-export interface AgentServerOptions {
-  /** Runs one invocation; production passes the agent core, tests a stand-in. */
-  readonly invoke: Invoke;
+interface ServerOptions {
   readonly logger: Logger;
   readonly maxBodyBytes?: number;
   /** Clock in milliseconds, for `/ping`'s `time_of_last_update`. */
@@ -42,6 +41,12 @@ export interface AgentServerOptions {
   /** Without it, a callback envelope is answered 501. */
   readonly callback?: CallbackSupport;
 }
+
+/**
+ * A batch agent's server (`invoke`: one invocation per request; production passes the agent core,
+ * tests a stand-in), or an interactive agent's (`chat`: each POST /invocations is a chat turn).
+ */
+export type AgentServerOptions = ServerOptions & ({ readonly invoke: Invoke; readonly chat?: undefined } | { readonly chat: ChatServerSupport; readonly invoke?: undefined });
 
 export interface AgentServer {
   readonly server: Server;
@@ -106,7 +111,8 @@ function isLocalClient(req: IncomingMessage): boolean {
 }
 
 export function createAgentServer(options: AgentServerOptions): AgentServer {
-  const { invoke, logger, telemetry, callback } = options;
+  const { logger, telemetry, callback } = options;
+  const invoke: Invoke = options.invoke ?? (() => Promise.reject(new HttpError(501, 'This agent serves chat turns only')));
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const now = options.now ?? Date.now;
   let inFlight = 0;
@@ -129,6 +135,18 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     const sessionId = firstHeader(req.headers[SESSION_HEADER]);
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
     const echo: Record<string, string> = sessionId === undefined ? {} : { 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id': sessionId };
+    if (options.chat !== undefined) {
+      const chat = options.chat;
+      // Busy (HealthyBusy on /ping) for as long as the turn streams.
+      setInFlight(inFlight + 1);
+      const serve = () => serveChatInvocation(req, res, chat, { requestId, sessionId, echo, logger });
+      try {
+        await (telemetry === undefined ? serve() : telemetry.inTraceContext(req.headers, serve));
+      } finally {
+        setInFlight(inFlight - 1);
+      }
+      return;
+    }
     const streaming = wantsEventStream(req.headers.accept);
     const aborter = new AbortController();
     // The client went away before the answer was complete: end the invocation now (it no longer
