@@ -1,4 +1,11 @@
-// Lambda entrypoint: the bundle's only export is `handler` (handler setting `index.handler`).
+// Lambda entrypoint. Handler settings: `index.handler` (batch: Step Functions events, callback
+// envelopes) and `index.chatHandler` (interactive: POST /chat through API Gateway, streamed).
+import { callerFromApiGatewayEvent } from './chat/auth.js';
+import { readAuthConfig } from './chat/auth-config.js';
+import { createChatDependencies } from './chat/dependencies.js';
+import { runChatTurn } from './chat/turn.js';
+import { createChatHandler, type ChatLambdaDependencies } from './chat-lambda.js';
+import type { StreamingLambdaHandler } from './chat-http/lambda-stream.js';
 import { createDependencies, routeStrandsLogs } from './core/dependencies.js';
 import { AgentRuntimeType } from './core/errors.js';
 import type { AgentDependencies } from './core/invoke.js';
@@ -25,3 +32,26 @@ export const handler: LambdaHandler = createLambdaHandler(
   () => warmContainer().deps,
   () => warmContainer().telemetry,
 );
+
+let chat: ChatLambdaDependencies | undefined;
+
+/** The chat handler's dependencies, made on its first invocation (a failure is retried by the next). */
+function warmChat(): ChatLambdaDependencies {
+  if (chat === undefined) {
+    // Each turn restores its session from S3: the next turn may run in another sandbox.
+    const deps = createChatDependencies(AgentRuntimeType.LAMBDA, process.env, { cacheAgents: false });
+    routeStrandsLogs(deps.logger);
+    const auth = readAuthConfig(process.env);
+    chat = {
+      turn: (body, caller, emit, options) => runChatTurn(body, caller, deps, emit, options),
+      callerOf: (event) => callerFromApiGatewayEvent(event, auth),
+      allowedOrigins: deps.chatConfig.corsAllowedOrigins,
+      heartbeatSeconds: deps.chatConfig.heartbeatSeconds,
+      logger: deps.logger,
+    };
+  }
+  return chat;
+}
+
+/** Streamified (awslambda.streamifyResponse), for a REST API integration with response streaming. */
+export const chatHandler: StreamingLambdaHandler = createChatHandler(warmChat);
