@@ -65,7 +65,7 @@ export function validateCognitoOptions(options: unknown): void {
   const type = AgentRuntimeType.LAMBDA;
   optionalObject(type, 'ChatAuth.cognito options', options, 'a CognitoChatAuthOptions {userPool?, userPoolClients?}');
   const o = (options ?? {}) as Record<string, unknown>;
-  if (o.userPool !== undefined && (typeof o.userPool !== 'object' || o.userPool === null || !('userPoolProviderUrl' in o.userPool))) {
+  if (o.userPool !== undefined && (typeof o.userPool !== 'object' || o.userPool === null || !('userPoolProviderName' in o.userPool))) {
     throw new InvalidRuntimeConfigError(type, `ChatAuth.cognito userPool is ${describeValue(o.userPool)}; allowed: a cognito.IUserPool`, 'auth.userPool');
   }
   optionalArray(type, 'ChatAuth.cognito userPoolClients', o.userPoolClients, 'an array of cognito.IUserPoolClient', (client, field) => {
