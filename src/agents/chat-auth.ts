@@ -158,6 +158,8 @@ class CognitoChatAuth extends ChatAuth {
     const clients = this.options.userPoolClients ?? (this.options.userPool ? [] : [new cognito.UserPoolClient(scope, 'WebClient', {
       userPool,
       authFlows: { userSrp: true },
+      // The page signs in with SRP; without this, aws-cdk-lib enables the implicit and code grants to https://example.com.
+      disableOAuth: true,
       generateSecret: false,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
