@@ -1,7 +1,7 @@
 import { CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import { AgentCoreAgentRuntime, LambdaAgentRuntime, type AgenticDocumentProcessing, type BaseAgent } from 'agentic-ai-framework';
+import { AgentCoreAgentRuntime, ChatAuthType, LambdaAgentRuntime, type AgenticDocumentProcessing, type BaseAgent, type InteractiveAgent } from 'agentic-ai-framework';
 
 /**
  * The cdk-nag (AwsSolutions) findings an agent raises, acknowledged on the construct that raises
@@ -119,6 +119,89 @@ export function acknowledgeDocumentProcessingFindings(workflow: AgenticDocumentP
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'aws-cdk-lib\'s BucketNotificationsHandler, which sets the bucket\'s notification configuration at deploy time, has the basic execution role; its own policy is s3:PutBucketNotification on this bucket only.',
     });
+  }
+}
+
+/**
+ * The findings of an `InteractiveAgent`, acknowledged on the construct that raises each, with its
+ * reason: the agent's own (`acknowledgeAgentFindings`), its chat API, the functions in front of it,
+ * its session store and, when the agent made it, its user pool. With
+ * `ChatAuth.allowUnauthenticatedAccess()` the methods' findings (no authorizer) are left to
+ * whoever chose it: an API anyone may call should not pass review by default.
+ */
+export function acknowledgeInteractiveAgentFindings(agent: InteractiveAgent): void {
+  acknowledgeAgentFindings(agent);
+  // The chat's parts by their ids under the agent (interactive-agent.ts, chat-api.ts, chat-proxy.ts).
+  const part = (...ids: string[]) => ids.reduce<IConstruct | undefined>((scope, id) => scope?.node.tryFindChild(id), agent);
+  const functions: Array<[IConstruct | undefined, string]> = [
+    [part('ChatApi', 'Sessions', 'Function'), 'The Sessions API'],
+    [part('ChatApi', 'TokenAuthorizer', 'Function'), 'The token authorizer'],
+    [part('ChatProxy', 'Function'), 'The AgentCore chat proxy'],
+  ];
+  for (const [fn, what] of functions) {
+    if (fn !== undefined) {
+      Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: `${what} is bundled for and tested on nodejs22.x, like every function of this library.` });
+    }
+  }
+
+  const sessions = `AwsSolutions-IAM5[Resource::${nagReference(agent, agent.sessionBucket.arnForObjects('sessions/*'))}]`;
+  Validations.of(agent.runtime.executionRole).acknowledge({
+    id: sessions,
+    reason: 'Each turn reads and saves its session\'s history under sessions/<user key>/<session id>/, known only at run time: s3:GetObject and PutObject on sessions/ of this agent\'s bucket only.',
+  });
+  const sessionsRole = part('ChatApi', 'Sessions', 'Role');
+  if (sessionsRole !== undefined) {
+    Validations.of(sessionsRole).acknowledge({
+      id: sessions,
+      reason: 'The Sessions API reads and deletes the caller\'s sessions under sessions/<user key>/<session id>/, known only at run time: s3:GetObject and DeleteObject on sessions/ of this agent\'s bucket only.',
+    });
+  }
+  const proxyRole = part('ChatProxy', 'Role');
+  if (proxyRole !== undefined && agent.runtime instanceof AgentCoreAgentRuntime) {
+    Validations.of(proxyRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId(agent.runtime.agentCoreAgent)}.AgentRuntimeArn>/*]`,
+      reason: 'InvokeAgentRuntime(ForUser) is authorized on the runtime and on the endpoint named by the qualifier (<runtime ARN>/runtime-endpoint/<name>); limited to this agent\'s runtime.',
+    });
+  }
+  Validations.of(agent.sessionBucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason: 'Server access logs need a second bucket; the objects are the agent\'s own, written and read by its roles only (CloudTrail data events record them if enabled), and expire with the sessions.',
+  });
+
+  Validations.of(agent.api).acknowledge({
+    id: 'AwsSolutions-APIG2',
+    reason: 'The handlers validate each request themselves (message length, session id pattern) and answer as the chat protocol says, a bad turn being an error event in the stream; a request validator\'s 400 would break that protocol.',
+  });
+  Validations.of(agent.api.deploymentStage).acknowledge(
+    {
+      id: 'AwsSolutions-APIG3',
+      reason: 'No AWS WAF web ACL is created: its rules and cost are the deployer\'s choice; associate one with the stage (agent.api.deploymentStage.stageArn) to filter or rate-limit callers.',
+    },
+    {
+      id: 'AwsSolutions-APIG6',
+      reason: 'Execution logs need API Gateway\'s account-wide CloudWatch Logs role, an account setting a construct should not change; the stage has access logs (in an encrypted log group) and X-Ray tracing, and each function logs its requests.',
+    },
+  );
+  if (agent.authType !== ChatAuthType.NONE) {
+    const reason = agent.authType === ChatAuthType.IAM
+      ? 'Callers sign their requests (AWS_IAM authorization) and need execute-api:Invoke on these methods; the user is the verified caller ARN.'
+      : 'A TOKEN authorizer verifies the bearer token as the agent does (Cognito access tokens only, or the OIDC issuer\'s tokens for the allowed clients or audiences); Cognito\'s own authorizer would accept ID tokens too.';
+    for (const method of agent.api.methods.filter((m) => m.httpMethod !== 'OPTIONS')) {
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+    }
+  }
+  const userPool = agent.userPool;
+  if (userPool !== undefined && userPool.node.scope === agent) {
+    Validations.of(userPool).acknowledge(
+      {
+        id: 'AwsSolutions-COG2',
+        reason: 'MFA (TOTP) is optional for the users an administrator invites (self sign-up is off); requiring it is the deployer\'s policy: pass your own pool with MFA required as ChatAuth.cognito({ userPool, userPoolClients }).',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason: 'Threat protection needs the Cognito Plus feature plan, billed per active user; pass your own pool on that plan as ChatAuth.cognito({ userPool, userPoolClients }) to have it.',
+      },
+    );
   }
 }
 
