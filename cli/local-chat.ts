@@ -259,6 +259,7 @@ export function prepareLocalChat(options: LocalOptions): LocalChatPlan {
         log(`agent ${record.agentName}: its server on 127.0.0.1:${agentPort} (AGENTCORE contract), behind the chat proxy and a local InvokeAgentRuntime at ${plane.url}`);
       }
 
+      const clientBundle = join(packageAssetsDir(), 'chat-client', 'index.mjs');
       let front;
       try {
         front = await startChatFront({
@@ -266,7 +267,7 @@ export function prepareLocalChat(options: LocalOptions): LocalChatPlan {
           issuer,
           api: chatApi(target, authorizer, sessions, chat, log),
           webDir,
-          clientBundle: join(packageAssetsDir(), 'chat-client', 'index.mjs'),
+          clientBundle,
           log,
         });
       } catch (error) {
@@ -279,7 +280,10 @@ export function prepareLocalChat(options: LocalOptions): LocalChatPlan {
       log(`auth: tokens of the local issuer ${origin} (AUTH_MODE=OIDC, audience ${LOCAL_AUDIENCE}) instead of the app's`);
       log(`LOCAL ONLY: POST ${origin}/local/token {"user":"<name>"} mints a token for any user, signed by a key made for this run; nothing else trusts it`);
       log(`LOCAL ONLY: a token for user ${DEFAULT_USER} (valid ${LOCAL_TOKEN_SECONDS / 60} min): ${sample.token}`);
-      if (webDir !== undefined) log(`chat page: ${origin}/ (from ${webDir})`);
+      if (webDir !== undefined) {
+        log(`chat page: ${origin}/ (from ${webDir})`);
+        if (!existsSync(clientBundle)) log(`warning: the chat client bundle ${clientBundle} is missing, so ${origin}/chat-client.mjs answers 404 (run \`node scripts/bundle-chat-client.mjs\`)`);
+      }
       log(`agent ${record.agentName} (${contract} contract, interactive: POST /chat, GET|DELETE /sessions) listening on ${origin}`);
       const hint =
         `chat: curl -N ${origin}/chat -H "Authorization: Bearer $(curl -s -X POST ${origin}/local/token -H 'content-type: application/json' -d '{"user":"${DEFAULT_USER}"}' | jq -r .token)" ` +

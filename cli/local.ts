@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentEnvironment, loadDeployment } from './deployment.js';
+import { UsageError } from './errors.js';
 import { startLambdaEndpoint, type LambdaEndpoint } from './lambda-endpoint.js';
 import { isInteractive, prepareLocalChat } from './local-chat.js';
 import {
@@ -61,6 +62,9 @@ export async function startLocal(options: LocalOptions): Promise<RunningAgent> {
   const { record, contract, port, log } = options;
   const deployment = loadDeployment(options.appDir, record);
   const interactive = isInteractive(deployment);
+  if (!interactive && (options.webDir !== undefined || options.sessionDirectory !== undefined)) {
+    throw new UsageError(`${options.webDir !== undefined ? '--web' : '--session-directory'} is for interactive agents; agent ${record.agentName} is not one`);
+  }
   // Resolve the environment first: an unresolvable variable fails before anything starts.
   const chat = interactive ? prepareLocalChat(options) : undefined;
   const effective: LocalOptions = chat === undefined ? options : { ...options, envOverrides: chat.envOverrides };
