@@ -19,17 +19,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { AgentRuntimeType, ChatAuthType, InteractiveAgent } from '../../../src';
 import { agentDecisionCases } from '../../helpers/agent-decisions';
-import { DecisionCase, IamSimulator, RequestPrincipal, formatMismatches, mismatches } from '../../helpers/iam-simulation';
+import { DecisionCase, IamSimulator, formatMismatches, mismatches } from '../../helpers/iam-simulation';
 import { synth, testStack } from '../../helpers/test-app';
 import { allowedGrants, logicalIdOf } from '../../helpers/workflow-decisions';
 import { RUNTIME_TYPES } from '../helpers';
-import { AUTH_TYPES, ChatFacts, chatAuth, chatFacts, chatSimulator, executeApiArn, interactiveAgent } from './helpers';
+import {
+  AUTH_TYPES, ChatFacts, SESSION_ID, SNAPSHOT, TLS, USER_KEY, casesFor, chatAuth, chatFacts, chatSimulator, executeApiArn, interactiveAgent, objectArn,
+  sessionGrantCases, via,
+} from './helpers';
 
 const { LAMBDA, AGENTCORE } = AgentRuntimeType;
-const TLS = { 'aws:SecureTransport': 'true' };
-const USER_KEY = '0123456789abcdef0123456789abcdef';
-const SESSION_ID = '6f1c2a4e-8b3d-4c5e-9f7a-0b1c2d3e4f5a';
-const SNAPSHOT = `sessions/${USER_KEY}/${SESSION_ID}/scopes/agent/default/snapshots/snapshot_latest.json`;
 const INVOKE = ['bedrock-agentcore:InvokeAgentRuntime', 'bedrock-agentcore:InvokeAgentRuntimeForUser'];
 
 interface Fixture {
@@ -71,17 +70,6 @@ async function expectNoMismatch(sim: IamSimulator, cases: DecisionCase[]): Promi
   expect(formatMismatches(wrong), `${wrong.length} of ${cases.length} decisions are wrong`).toBe('');
 }
 
-/** Cases of one principal: `allow(...)`/`deny(...)` over every action × resource given. */
-function casesFor(principal: RequestPrincipal) {
-  const cases: DecisionCase[] = [];
-  const add = (expect: 'Allowed' | 'Denied') => (actions: string | string[], resources: string | string[], why: string, context?: Record<string, string | string[]>) => {
-    for (const action of ([] as string[]).concat(actions)) {
-      for (const resource of ([] as string[]).concat(resources)) cases.push({ principal, action, resource, context, expect, why });
-    }
-  };
-  return { cases, allow: add('Allowed'), deny: add('Denied') };
-}
-
 /** Another agent of the fixture: the same auth on the other runtime, so each store has a neighbour. */
 function neighbourOf(f: Fixture, type: AgentRuntimeType, auth: ChatAuthType): ChatFacts {
   return f.facts[key(type === LAMBDA ? AGENTCORE : LAMBDA, auth)];
@@ -94,10 +82,10 @@ function invocationOf(c: ChatFacts): { action: string; resource: string } {
     : { action: 'bedrock-agentcore:InvokeAgentRuntime', resource: c.agent.agentCore!.runtimeArn };
 }
 
-const object = (bucket: string, objectKey: string) => `arn:aws:s3:::${bucket}/${objectKey}`;
-const viaS3 = (sim: IamSimulator) => ({ 'kms:ViaService': `s3.${sim.template.region}.amazonaws.com` });
-const viaDynamoDb = (sim: IamSimulator) => ({ 'kms:ViaService': `dynamodb.${sim.template.region}.amazonaws.com` });
-const viaOther = (sim: IamSimulator) => ({ 'kms:ViaService': `sqs.${sim.template.region}.amazonaws.com` });
+const object = objectArn;
+const viaS3 = (sim: IamSimulator) => via(sim, 's3');
+const viaDynamoDb = (sim: IamSimulator) => via(sim, 'dynamodb');
+const viaOther = (sim: IamSimulator) => via(sim, 'sqs');
 
 describe.each(KEYS)('InteractiveAgent on $type with $auth', ({ type, auth, id }) => {
   it('the agent keeps its usual decisions (model, prompt, logs, trust, tracing)', async () => {
@@ -107,25 +95,7 @@ describe.each(KEYS)('InteractiveAgent on $type with $auth', ({ type, auth, id })
 
   it('the agent\'s role reads and writes its own sessions\' history and index items, and nothing else of any store', async () => {
     const f = fixture();
-    const c = f.facts[id];
-    const other = neighbourOf(f, type, auth);
-    const { cases, allow, deny } = casesFor({ role: c.agent.roleId });
-    allow(['s3:GetObject', 's3:PutObject'], object(c.bucketName, SNAPSHOT), 'a turn reads and saves the session\'s snapshot', TLS);
-    allow('s3:ListBucket', c.bucketArn, 'S3Storage lists the session\'s prefix (a missing snapshot then reads as missing, not denied)', { ...TLS, 's3:prefix': `sessions/${USER_KEY}/${SESSION_ID}/` });
-    deny('s3:ListBucket', c.bucketArn, 'listing outside sessions/', { ...TLS, 's3:prefix': '' });
-    deny('s3:DeleteObject', object(c.bucketName, SNAPSHOT), 'a turn never deletes history (a failed turn is rolled back in memory)', TLS);
-    deny(['s3:GetObject', 's3:PutObject'], [object(c.bucketName, 'other/object.json'), object(c.bucketName, 'sessions-archive/x.json')], 'objects outside sessions/', TLS);
-    deny(['s3:GetObject', 's3:PutObject'], object(other.bucketName, SNAPSHOT), 'another agent\'s session bucket', TLS);
-    deny('s3:ListBucket', other.bucketArn, 'another agent\'s session bucket', { ...TLS, 's3:prefix': 'sessions/' });
-    allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], c.tableArn, 'a turn reads, creates, locks, touches and unlocks its session item');
-    deny(['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'], c.tableArn, 'listing and deleting sessions are the Sessions API\'s');
-    deny(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], other.tableArn, 'another agent\'s index');
-    allow(['kms:Decrypt', 'kms:GenerateDataKey'], c.keyArn, 'S3 and DynamoDB use the key for the role', viaS3(f.sim));
-    allow(['kms:Decrypt', 'kms:GenerateDataKey'], c.keyArn, 'S3 and DynamoDB use the key for the role', viaDynamoDb(f.sim));
-    // The key through any other service (or directly: a StringEquals on a missing key fails alike).
-    // Lambda's role may still decrypt its environment, so Decrypt is checked on AgentCore only.
-    deny(type === AGENTCORE ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:GenerateDataKey'], c.keyArn, 'the key through another service', viaOther(f.sim));
-    await expectNoMismatch(f.sim, cases);
+    await expectNoMismatch(f.sim, sessionGrantCases(f.sim, f.facts[id], neighbourOf(f, type, auth)));
   });
 
   it('the Sessions API\'s role lists, reads and deletes sessions, writes none, and cannot invoke the agent', async () => {

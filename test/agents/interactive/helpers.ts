@@ -11,7 +11,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AgentRuntimeType, ChatAuth, ChatAuthType, InteractiveAgent, InteractiveAgentProps } from '../../../src';
 import { AgentFacts, agentFacts } from '../../helpers/agent-decisions';
 import { CfnTemplate, ResolvedTemplate } from '../../helpers/cfn-resolve';
-import { IamSimulator } from '../../helpers/iam-simulation';
+import { DecisionCase, IamSimulator, RequestPrincipal } from '../../helpers/iam-simulation';
 import { logicalIdOf } from '../../helpers/workflow-decisions';
 import { promptAsset } from '../helpers';
 
@@ -247,4 +247,49 @@ export function chatFacts(sim: IamSimulator, agent: InteractiveAgent): ChatFacts
 /** `arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>` of a request to the API. */
 export function executeApiArn(t: ResolvedTemplate, apiId: string, stage: string, method: string, path: string): string {
   return t.arn('execute-api', `${apiId}/${stage}/${method}${path}`);
+}
+
+export const TLS = { 'aws:SecureTransport': 'true' };
+export const USER_KEY = '0123456789abcdef0123456789abcdef';
+export const SESSION_ID = '6f1c2a4e-8b3d-4c5e-9f7a-0b1c2d3e4f5a';
+/** A history object as Strands' S3Storage writes it under the agent's prefix `sessions/<user key>/`. */
+export const SNAPSHOT = `sessions/${USER_KEY}/${SESSION_ID}/scopes/agent/default/snapshots/snapshot_latest.json`;
+
+/** Cases of one principal: `allow(...)`/`deny(...)` over every action × resource given. */
+export function casesFor(principal: RequestPrincipal) {
+  const cases: DecisionCase[] = [];
+  const add = (expect: 'Allowed' | 'Denied') => (actions: string | string[], resources: string | string[], why: string, context?: Record<string, string | string[]>) => {
+    for (const action of ([] as string[]).concat(actions)) {
+      for (const resource of ([] as string[]).concat(resources)) cases.push({ principal, action, resource, context, expect, why });
+    }
+  };
+  return { cases, allow: add('Allowed'), deny: add('Denied') };
+}
+
+export const objectArn = (bucket: string, key: string) => `arn:aws:s3:::${bucket}/${key}`;
+export const via = (sim: IamSimulator, service: string) => ({ 'kms:ViaService': `${service}.${sim.template.region}.amazonaws.com` });
+
+/**
+ * What the agent's role may do with its session store, and not: its turns' history objects under
+ * sessions/ (read, save, list the prefix; never delete), the index items it reads, creates, locks
+ * and updates (never queries or deletes), the key through S3 and DynamoDB only; nothing of the
+ * store of `other` (another InteractiveAgent of the template).
+ */
+export function sessionGrantCases(sim: IamSimulator, c: ChatFacts, other: ChatFacts): DecisionCase[] {
+  const { cases, allow, deny } = casesFor({ role: c.agent.roleId });
+  allow(['s3:GetObject', 's3:PutObject'], objectArn(c.bucketName, SNAPSHOT), 'a turn reads and saves the session\'s snapshot', TLS);
+  allow('s3:ListBucket', c.bucketArn, 'S3Storage lists the session\'s prefix (a missing snapshot then reads as missing, not denied)', { ...TLS, 's3:prefix': `sessions/${USER_KEY}/${SESSION_ID}/` });
+  deny('s3:ListBucket', c.bucketArn, 'listing outside sessions/', { ...TLS, 's3:prefix': '' });
+  deny('s3:DeleteObject', objectArn(c.bucketName, SNAPSHOT), 'a turn never deletes history (a failed turn is rolled back in memory)', TLS);
+  deny(['s3:GetObject', 's3:PutObject'], [objectArn(c.bucketName, 'other/object.json'), objectArn(c.bucketName, 'sessions-archive/x.json')], 'objects outside sessions/', TLS);
+  deny(['s3:GetObject', 's3:PutObject'], objectArn(other.bucketName, SNAPSHOT), 'another agent\'s session bucket', TLS);
+  deny('s3:ListBucket', other.bucketArn, 'another agent\'s session bucket', { ...TLS, 's3:prefix': 'sessions/' });
+  allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], c.tableArn, 'a turn reads, creates, locks, touches and unlocks its session item');
+  deny(['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'], c.tableArn, 'listing and deleting sessions are the Sessions API\'s');
+  deny(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], other.tableArn, 'another agent\'s index');
+  for (const service of ['s3', 'dynamodb']) allow(['kms:Decrypt', 'kms:GenerateDataKey'], c.keyArn, `${service} uses the key for the role`, via(sim, service));
+  // The key through any other service (or directly: a StringEquals on a missing key fails alike).
+  // Lambda's role may still decrypt its environment, so Decrypt is checked on AgentCore only.
+  deny(c.agent.lambda ? ['kms:GenerateDataKey'] : ['kms:Decrypt', 'kms:GenerateDataKey'], c.keyArn, 'the key through another service', via(sim, 'sqs'));
+  return cases;
 }
