@@ -3,6 +3,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3Assets from 'aws-cdk-lib/aws-s3-assets';
 import type { Construct } from 'constructs';
 import { AgentRuntimeType, ChatAuth, InteractiveAgent } from 'agentic-ai-framework';
+import { acknowledgeInteractiveAgentFindings } from '../nag-acknowledgements';
 
 export interface InteractiveAgentStackProps extends StackProps {
   /** The runtime the agent runs on; the rest of the stack is the same. */
@@ -37,6 +38,7 @@ export class InteractiveAgentStack extends Stack {
       sessionTtl: Duration.days(30),
       conversationWindow: 40,
     });
+    acknowledgeInteractiveAgentFindings(this.agent);
 
     new CfnOutput(this, 'ApiUrl', { value: this.agent.apiUrl, description: 'createChatClient({ endpoint: <this> })' });
     new CfnOutput(this, 'UserPoolId', { value: this.agent.userPool!.userPoolId });

@@ -147,6 +147,22 @@ class CognitoChatAuth extends ChatAuth {
   }
 
   public _bind(scope: Construct): BoundChatAuth {
+    // One ChatAuth given to several agents is one sign-in: the pool made for the first serves all.
+    this.bound = this.bound ?? this.createOrUse(scope);
+    const { userPool, clients } = this.bound;
+    return {
+      userPool,
+      userPoolClients: clients,
+      environment: {
+        AUTH_MODE: this.authType,
+        AUTH_ISSUER: issuerOf(userPool),
+        AUTH_CLIENT_IDS: commaList(clients.map((client) => client.userPoolClientId)),
+        AUTH_TOKEN_USE: 'access',
+      },
+    };
+  }
+
+  private createOrUse(scope: Construct): { userPool: cognito.IUserPool; clients: cognito.IUserPoolClient[] } {
     const userPool = this.options.userPool ?? new cognito.UserPool(scope, 'UserPool', {
       selfSignUpEnabled: false,
       signInAliases: { email: true },
@@ -164,17 +180,7 @@ class CognitoChatAuth extends ChatAuth {
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
     })]);
-    this.bound = { userPool, clients };
-    return {
-      userPool,
-      userPoolClients: clients,
-      environment: {
-        AUTH_MODE: this.authType,
-        AUTH_ISSUER: issuerOf(userPool),
-        AUTH_CLIENT_IDS: commaList(clients.map((client) => client.userPoolClientId)),
-        AUTH_TOKEN_USE: 'access',
-      },
-    };
+    return { userPool, clients };
   }
 
   private requireBound(): { userPool: cognito.IUserPool; clients: cognito.IUserPoolClient[] } {

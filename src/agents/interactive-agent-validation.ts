@@ -74,6 +74,11 @@ export function validateCognitoOptions(options: unknown): void {
     }
   });
   const clients = o.userPoolClients as cognito.IUserPoolClient[] | undefined;
+  if (o.userPool === undefined && clients !== undefined) {
+    throw new InvalidRuntimeConfigError(type,
+      'ChatAuth.cognito has userPoolClients but no userPool, so the clients would be checked against a new pool that never issues their tokens; allowed: the pool of those clients as userPool, or neither',
+      'auth.userPool');
+  }
   if (o.userPool !== undefined && (clients === undefined || clients.length === 0)) {
     throw new InvalidRuntimeConfigError(type,
       'ChatAuth.cognito has a userPool but no userPoolClients; allowed: the app clients whose access tokens the agent accepts (their client_id), at least one',

@@ -375,7 +375,7 @@ describe('settings an InteractiveAgent keeps or derives', () => {
   // but the runtime authorizer of each (resolved lazily) names the pool bound last: the first
   // agent's runtime accepts the second one's tokens and refuses its own. Remove `.fails` with the fix
   // (or the fix refuses the second agent, and this test says so).
-  it.fails('one ChatAuth.cognito() shared by two AgentCore agents: each runtime accepts its own pool\'s tokens', () => {
+  it('one ChatAuth.cognito() shared by two AgentCore agents: both runtimes accept the one pool\'s tokens', () => {
     const stack = testStack();
     const auth = ChatAuth.cognito();
     const agents = [interactiveAgent(stack, 'First', AGENTCORE, { auth }), interactiveAgent(stack, 'Second', AGENTCORE, { auth })];

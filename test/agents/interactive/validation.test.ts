@@ -123,7 +123,7 @@ describe('ChatAuth options from plain JavaScript', () => {
   // BUG (reported to the lead): clients without their pool are accepted; the agent then makes a
   // pool of its own and accepts those clients' ids with its issuer, so no token ever verifies.
   // Remove `.fails` with the fix.
-  it.fails('ChatAuth.cognito with userPoolClients but no userPool is refused', () => {
+  it('ChatAuth.cognito with userPoolClients but no userPool is refused', () => {
     expectRefusal(cognitoAuth((s) => ({ userPoolClients: [client(s)] })), { field: 'auth.userPool', value: /userPoolClients but no userPool/, allowed: /the pool of those clients/ });
   });
 
