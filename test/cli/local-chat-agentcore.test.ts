@@ -25,7 +25,7 @@ beforeAll(async () => {
   const appDir = synthChatApp(join(work, 'cdk.out'), AgentRuntimeType.AGENTCORE);
   sessionDir = join(work, 'sessions');
   model = await startChatModel(40);
-  cli = await startChatCli(appDir, offlineEnv(work), model.url, ['--session-directory', sessionDir]);
+  cli = await startChatCli(appDir, offlineEnv(work), model.url, { args: ['--session-directory', sessionDir] });
   base = `http://127.0.0.1:${cli.port}`;
 }, 60_000);
 

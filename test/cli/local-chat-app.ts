@@ -46,10 +46,10 @@ export function offlineEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
   };
 }
 
-/** Starts `local chat` on a free port with the model stand-in. */
-export async function startChatCli(appDir: string, env: NodeJS.ProcessEnv, modelUrl: string, extra: readonly string[] = [], port?: number): Promise<RunningCli> {
-  const chosen = port ?? (await freePort());
-  return startLocalCli(['chat', '--app', appDir, '--port', String(chosen), '--model-endpoint', modelUrl, ...extra], env, 30_000);
+/** Starts `local <agent>` (default `chat`) on a free port (or `port`) with the model stand-in. */
+export async function startChatCli(appDir: string, env: NodeJS.ProcessEnv, modelUrl: string, options: { agent?: string; args?: readonly string[]; port?: number } = {}): Promise<RunningCli> {
+  const port = options.port ?? (await freePort());
+  return startLocalCli([options.agent ?? 'chat', '--app', appDir, '--port', String(port), '--model-endpoint', modelUrl, ...(options.args ?? [])], env, 30_000);
 }
 
 /** A token of the run's local issuer for `user`. */

@@ -28,7 +28,7 @@ beforeAll(async () => {
   sessionDir = join(work, 'sessions');
   env = offlineEnv(work);
   model = await startChatModel(40);
-  cli = await startChatCli(appDir, env, model.url, ['--session-directory', sessionDir]);
+  cli = await startChatCli(appDir, env, model.url, { args: ['--session-directory', sessionDir] });
   base = `http://127.0.0.1:${cli.port}`;
 }, 60_000);
 
@@ -119,7 +119,7 @@ describe('local <interactive agent on Lambda>', () => {
     const sessionId = String(turn.events[0]?.data.sessionId);
     const port = cli.port;
     expect(await cli.stop()).toBe(0);
-    cli = await startChatCli(appDir, env, model.url, ['--session-directory', sessionDir], port);
+    cli = await startChatCli(appDir, env, model.url, { args: ['--session-directory', sessionDir], port });
     // A new run signs with a new key: the old token is refused, a new one sees the same sessions.
     expect((await sessionsCall(base, alice, 'GET', '/sessions')).status).toBe(401);
     const again = await localToken(base, 'alice');

@@ -4,15 +4,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { App } from 'aws-cdk-lib';
+import { InteractiveAgentStack } from '../../examples/interactive-agent/stack.js';
 import { AgentRuntimeType } from '../../src/index.js';
+import { TEST_ENV } from '../helpers/test-app.js';
 import type { RunningCli } from '../cli/cli-process.js';
-import { localToken, offlineEnv, startChatCli, synthChatApp } from '../cli/local-chat-app.js';
+import { localToken, offlineEnv, startChatCli } from '../cli/local-chat-app.js';
 import { startChatModel, type ChatModel } from '../cli/local-chat-model.js';
 
 /**
  * The example's chat page (examples/interactive-agent/web/index.html) in a real browser (Debian's
- * Chromium, driven by playwright-core) against an interactive agent run by `agentic-ai-framework
- * local`, with a model stand-in that answers word by word: sign in with a locally issued token, two
+ * Chromium, driven by playwright-core) against the example's agent on Lambda (its stack synthesized
+ * here) run by `agentic-ai-framework local`, with a model stand-in that answers word by word: sign in with a locally issued token, two
  * messages, the answer seen growing while it streams, the second answer using the first turn's
  * context, and after a reload the history read back from the Sessions API.
  */
@@ -38,10 +41,13 @@ let base: string;
 beforeAll(async () => {
   if (!hasChromium) return;
   work = await mkdtemp(join(tmpdir(), 'chat-page-'));
-  const appDir = synthChatApp(join(work, 'cdk.out'), AgentRuntimeType.LAMBDA);
+  const appDir = join(work, 'cdk.out');
+  const app = new App({ outdir: appDir });
+  new InteractiveAgentStack(app, 'ChatOnLambda', { env: TEST_ENV, runtimeType: AgentRuntimeType.LAMBDA, allowedOrigin: 'http://localhost:8080' });
+  app.synth();
   model = await startChatModel(60);
   [cli, browser] = await Promise.all([
-    startChatCli(appDir, offlineEnv(work), model.url, ['--web', WEB, '--session-directory', join(work, 'sessions')]),
+    startChatCli(appDir, offlineEnv(work), model.url, { agent: 'ChatOnLambda/Assistant', args: ['--web', WEB, '--session-directory', join(work, 'sessions')] }),
     chromium.launchPersistentContext(join(work, 'browser-profile'), {
       executablePath: CHROMIUM,
       headless: true,
