@@ -3,7 +3,9 @@
 import { UnauthorizedError, type ApiGatewayCallerEvent, type Caller } from './chat/auth.js';
 import { ChatError, CHAT_STREAM_HEADERS } from './chat/protocol.js';
 import { AgentRuntimeType } from './core/errors.js';
+import { settleWithin } from './core/abort.js';
 import { createJsonLogger, type Logger } from './core/logger.js';
+import type { Telemetry } from './core/telemetry.js';
 import { httpResponseStream, streamify, type ResponseStream, type StreamingLambdaHandler } from './chat-http/lambda-stream.js';
 import { clientGone, streamTurn, type ChatTurn } from './chat-http/turn-stream.js';
 
@@ -22,6 +24,8 @@ export interface ChatLambdaDependencies {
   readonly allowedOrigins: readonly string[];
   readonly heartbeatSeconds: number;
   readonly logger: Logger;
+  /** The turn's spans join the invocation's X-Ray trace and are exported before the handler returns (Lambda freezes the sandbox after). */
+  readonly telemetry?: Pick<Telemetry, 'inTraceContext' | 'flush'>;
 }
 
 /**
@@ -31,6 +35,8 @@ export interface ChatLambdaDependencies {
 export const CHAT_DEADLINE_MARGIN_MS = 3_000;
 /** Of that margin, the time the stopped turn gets to settle before the stream ends anyway. */
 const SETTLE_MS = 2_000;
+/** Time kept, after the spans' flush, for the handler to return. */
+const FLUSH_MARGIN_MS = 100;
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
@@ -116,8 +122,8 @@ export function createChatHandler(dependencies: () => ChatLambdaDependencies | P
             logger.error('Chat turn stopped before the Lambda deadline', { remainingMs: context.getRemainingTimeInMillis?.() });
             aborter.abort(new ChatError('Timeout', "The turn took too long and was stopped before the function's time limit; nothing of it was saved"));
           }, Math.max(0, remaining - CHAT_DEADLINE_MARGIN_MS));
-    try {
-      await streamTurn({
+    const run = () =>
+      streamTurn({
         turn: deps.turn,
         body: bodyOf(event),
         caller,
@@ -128,10 +134,19 @@ export function createChatHandler(dependencies: () => ChatLambdaDependencies | P
         logger,
         settleMs: SETTLE_MS,
       });
+    const { telemetry } = deps;
+    try {
+      await (telemetry === undefined ? run() : telemetry.inTraceContext({ 'x-amzn-trace-id': process.env._X_AMZN_TRACE_ID }, run));
     } finally {
       finished = true;
       clearTimeout(deadline);
       if (!stream.destroyed && !stream.writableEnded) stream.end();
+    }
+    // After the end of the stream, so the client does not wait for the export.
+    if (telemetry !== undefined) {
+      const left = context.getRemainingTimeInMillis?.();
+      const flushed = telemetry.flush().catch((error: unknown) => logger.warn('Exporting the turn spans failed', { error }));
+      await (left === undefined ? flushed : settleWithin(flushed, left - FLUSH_MARGIN_MS));
     }
   });
 }

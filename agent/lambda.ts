@@ -48,6 +48,7 @@ function warmChat(): ChatLambdaDependencies {
       allowedOrigins: deps.chatConfig.corsAllowedOrigins,
       heartbeatSeconds: deps.chatConfig.heartbeatSeconds,
       logger: deps.logger,
+      telemetry: startTelemetry(process.env, deps.logger),
     };
   }
   return chat;

@@ -149,6 +149,36 @@ describe('chat handler on Lambda (response streaming)', () => {
     expect(eventsOf(late.http?.body.toString() ?? '')).toEqual([{ type: 'error', code: 'SessionBusy', message: 'busy' }]);
   });
 
+  it("runs the turn in the invocation's X-Ray trace and exports its spans after the stream ended", async () => {
+    const { turn, seen } = scriptedTurn({ deltas: ['a'] });
+    const calls: string[] = [];
+    const telemetry = {
+      inTraceContext: <T>(carrier: Readonly<Record<string, string | string[] | undefined>>, fn: () => Promise<T>): Promise<T> => {
+        calls.push(`context ${String(carrier['x-amzn-trace-id'])}`);
+        return fn();
+      },
+      flush: async () => {
+        calls.push(`flush after the turn: ${seen.settled}`);
+        throw new Error('X-Ray unreachable');
+      },
+    };
+    const traceId = 'Root=1-6759e988-0d862e3fe1be46a994272793;Parent=63995c3f42cd8ad8;Sampled=1';
+    const saved = process.env._X_AMZN_TRACE_ID;
+    process.env._X_AMZN_TRACE_ID = traceId;
+    const logger = memoryLogger();
+    try {
+      const result = await invokeStreamingHandler(createChatHandler(() => deps(turn, { telemetry, logger })), restProxyEvent({ body: BODY, userArn: USER_ARN })).done;
+      // A failed export is logged; the answer is unaffected.
+      expect(result.outcome).toBe('completed');
+      expect(eventsOf(result.http?.body.toString() ?? '').at(-1)?.type).toBe('done');
+    } finally {
+      if (saved === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = saved;
+    }
+    expect(calls).toEqual([`context ${traceId}`, 'flush after the turn: true']);
+    expect(logger.lines.find((l) => l.message === 'Exporting the turn spans failed')).toMatchObject({ level: 'warn' });
+  });
+
   it('is a streaming handler even when loaded without the awslambda global; it refuses an unauthorized caller from any resolver', async () => {
     const holder = globalThis as { awslambda?: unknown };
     const saved = holder.awslambda;
