@@ -46,7 +46,8 @@ function statementMatches(statement: Record<string, unknown>, arn: string): bool
 }
 
 /** API Gateway's answers to a refused caller. */
-const UNAUTHORIZED: Authorization = { allowed: false, status: 401, body: { message: 'Unauthorized' } };
+// The chat API's gateway response for a refused token (src/agents/chat-api.ts).
+const UNAUTHORIZED: Authorization = { allowed: false, status: 401, body: { code: 'Unauthorized', message: 'Unauthorized' } };
 const DENIED: Authorization = { allowed: false, status: 403, body: { message: 'User is not authorized to access this resource with an explicit deny' } };
 const AUTHORIZER_FAILED: Authorization = { allowed: false, status: 500, body: { message: null } };
 

@@ -163,7 +163,7 @@ function chatApi(target: ApiTarget, authorizer: LocalFunction, sessions: LocalFu
     async authorize(call: ApiCall): Promise<Authorization> {
       const token = firstHeader(call.headers.authorization);
       // No identity source: API Gateway refuses without calling the authorizer.
-      if (token === undefined || token === '') return { allowed: false, status: 401, body: { message: 'Unauthorized' } };
+      if (token === undefined || token === '') return { allowed: false, status: 401, body: { code: 'Unauthorized', message: 'Unauthorized' } };
       const arn = methodArn(target, call);
       const { outcome } = await authorizer.invoke(tokenAuthorizerEvent(token, arn));
       return authorizerVerdict(outcome, arn, log);

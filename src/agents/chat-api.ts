@@ -68,7 +68,7 @@ export class ChatApi extends Construct {
         maxAge: Duration.hours(1),
       },
     });
-    if (props.allowedOrigins.length > 0) this.addCorsToErrors(props.allowedOrigins);
+    this.addErrorResponses(props.allowedOrigins);
 
     const auth = this.methodAuth(props);
     const sessionsHost = new Construct(this, 'Sessions');
@@ -131,17 +131,23 @@ export class ChatApi extends Construct {
   }
 
   /**
-   * Refusals from API Gateway itself (401 from the authorizer, 403, throttling) carry CORS headers
-   * too, so a browser shows the status instead of a CORS failure. One origin is named; several are
-   * echoed from the request, on error bodies only.
+   * Refusals from API Gateway itself: a refused token is the protocol's 401
+   * `{"code":"Unauthorized","message":…}`; with CORS, every refusal (401, 403, throttling) carries
+   * the CORS headers too, so a browser shows the status instead of a CORS failure. One origin is
+   * named; several are echoed from the request, on error bodies only.
    */
-  private addCorsToErrors(origins: string[]): void {
+  private addErrorResponses(origins: string[]): void {
     const origin = origins.length === 1 ? `'${origins[0]}'` : 'method.request.header.Origin';
+    const cors = origins.length === 0 ? undefined : { 'Access-Control-Allow-Origin': origin, 'Vary': "'Origin'" };
+    this.api.addGatewayResponse('Unauthorized', {
+      type: apigateway.ResponseType.UNAUTHORIZED,
+      statusCode: '401',
+      responseHeaders: cors,
+      templates: { 'application/json': '{"code":"Unauthorized","message":$context.error.messageString}' },
+    });
+    if (cors === undefined) return;
     for (const type of [apigateway.ResponseType.DEFAULT_4XX, apigateway.ResponseType.DEFAULT_5XX]) {
-      this.api.addGatewayResponse(`Cors${type.responseType}`, {
-        type,
-        responseHeaders: { 'Access-Control-Allow-Origin': origin, 'Vary': "'Origin'" },
-      });
+      this.api.addGatewayResponse(`Cors${type.responseType}`, { type, responseHeaders: cors });
     }
   }
 }

@@ -150,7 +150,7 @@ describe('API Gateway: the authorizer and the proxy event', () => {
     });
     expect(authorizerVerdict({ ok: true, response: policy('Allow', 'arn:aws:execute-api:eu-west-1:123456789012:local/v1/POST/chat') }, arn, log)).toMatchObject({ allowed: false, status: 403 });
     expect(authorizerVerdict({ ok: true, response: policy('Deny', '*') }, arn, log)).toMatchObject({ allowed: false, status: 403 });
-    expect(authorizerVerdict({ ok: false, error: { errorType: 'Error', errorMessage: 'Unauthorized' } }, arn, log)).toEqual({ allowed: false, status: 401, body: { message: 'Unauthorized' } });
+    expect(authorizerVerdict({ ok: false, error: { errorType: 'Error', errorMessage: 'Unauthorized' } }, arn, log)).toEqual({ allowed: false, status: 401, body: { code: 'Unauthorized', message: 'Unauthorized' } });
     expect(authorizerVerdict({ ok: false, error: { errorType: 'TypeError', errorMessage: 'boom' } }, arn, log)).toMatchObject({ allowed: false, status: 500 });
     expect(authorizerVerdict({ ok: true, response: { principalId: 'alice' } }, arn, log)).toMatchObject({ allowed: false, status: 500 });
   });

@@ -51,7 +51,7 @@ describe('local <interactive agent on Lambda>', () => {
   it('refuses a turn without a token, or with a token it did not issue, as API Gateway does (401)', async () => {
     const none = await chatTurn(base, undefined, { message: 'hi' });
     expect(none.status).toBe(401);
-    expect(none.text).toBe('{"message":"Unauthorized"}');
+    expect(none.text).toBe('{"code":"Unauthorized","message":"Unauthorized"}');
     const forged = await chatTurn(base, 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl', { message: 'hi' });
     expect(forged.status).toBe(401);
     expect(model.calls).toHaveLength(0);

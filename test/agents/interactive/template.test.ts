@@ -245,8 +245,14 @@ describe.each(RUNTIME_TYPES)('InteractiveAgent on %s', (type) => {
       const f = facts();
       const t = f.b.sim.template;
       const responses = t.logicalIdsOfType('AWS::ApiGateway::GatewayResponse').filter((id) => t.properties(id).RestApiId === f.apiId).map((id) => t.properties(id));
+      // A refused token is the protocol's 401 body, with or without CORS.
+      const unauthorized = responses.find((r) => r.ResponseType === 'UNAUTHORIZED');
+      expect(unauthorized?.StatusCode).toBe('401');
+      expect(unauthorized?.ResponseTemplates).toEqual({ 'application/json': '{"code":"Unauthorized","message":$context.error.messageString}' });
+      const others = responses.filter((r) => r !== unauthorized);
       if (c.origins === undefined) {
-        expect(responses).toEqual([]);
+        expect(others).toEqual([]);
+        expect(unauthorized?.ResponseParameters).toBeUndefined();
         expect(Object.keys(f.methods).filter((key) => key.startsWith('OPTIONS'))).toEqual([]);
         return;
       }
@@ -261,7 +267,7 @@ describe.each(RUNTIME_TYPES)('InteractiveAgent on %s', (type) => {
         const echoed = [...template.matchAll(/#if\(\$origin == "([^"]+)"\)/g)].map((m) => m[1]);
         expect(echoed, key).toEqual(c.origins.slice(1));
       }
-      expect(responses.map((r) => r.ResponseType).sort()).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);
+      expect(responses.map((r) => r.ResponseType).sort()).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED']);
       for (const response of responses) {
         // One origin is named; with several, API Gateway's error responses echo the request's Origin
         // (a gateway response cannot choose among values), so that browsers see the status.
