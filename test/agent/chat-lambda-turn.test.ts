@@ -62,6 +62,30 @@ describe('chat handler on Lambda, stopping a turn', () => {
     expect(holding.calls.at(-1)?.messages.map((m) => m.role)).toEqual(['user']);
   });
 
+  it('a client gone without the runtime saying so (what Lambda does today): the turn runs to its end and is saved', async () => {
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const answering = new ScriptedModel([{ text: ['partly', ' answered'], holdUntil: gate }, { text: 'Next.' }]);
+    model.current = answering;
+    const handler = lambdaChat(deps);
+    const invocation = invokeStreamingHandler(handler, ask({ message: 'go on' }));
+    await until(() => answering.calls.length === 1, 'the model call');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    invocation.disconnect('silent');
+    open();
+    const result = await within(3_000, 'end of the turn', invocation.done);
+    expect(result.outcome).toBe('disconnected');
+    // The rest of the answer went nowhere, but the turn completed and was kept.
+    expect(result.undelivered).toBeGreaterThan(0);
+    expect(answering.cancelled).toBe(0);
+    const sessionId = /"sessionId":"([^"]+)"/.exec(result.http?.body.toString('utf8') ?? '')?.[1];
+    const next = await invokeStreamingHandler(handler, ask({ message: 'and?', sessionId })).done;
+    expect(eventsOf(next.http?.body.toString('utf8') ?? '').map((e) => e.type)).toEqual(['session', 'text', 'done']);
+    expect(answering.calls.at(-1)?.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+  });
+
   it("near the function's timeout: a Timeout error ends the stream, the turn is rolled back and the session free", async () => {
     const holding = new ScriptedModel([{ text: ['thinking', ' forever'], holdUntil: new Promise(() => undefined) }, { text: 'Made it.' }]);
     model.current = holding;
