@@ -51,8 +51,9 @@ function internal(error: unknown): ChatError {
   return error instanceof ChatError ? error : new ChatError('Internal', 'The turn failed on the server and was not saved; try again', { cause: error });
 }
 
+/** This turn's usage: the latest invocation's, since a cached agent's accumulated usage spans the session. */
 function usageOf(result: AgentResult): ChatUsage {
-  const usage = result.metrics?.accumulatedUsage;
+  const usage = result.metrics?.latestAgentInvocation?.usage;
   return { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0, totalTokens: usage?.totalTokens ?? 0 };
 }
 

@@ -97,9 +97,9 @@ process.stdout.write('RESULT ' + JSON.stringify({ exports: Object.keys(m), respo
     return { exports, response, logs: stdout.split('\n').filter((l) => l.startsWith('{')) };
   }
 
-  it('runs the Lambda bundle on a Step Functions event, exporting only `handler`', async () => {
+  it('runs the Lambda bundle on a Step Functions event, exporting `handler` (and `chatHandler`, for interactive agents)', async () => {
     const { exports, response, logs } = await runLambdaBundle();
-    expect(exports).toEqual(['handler']);
+    expect(exports).toEqual(['chatHandler', 'handler']);
     expect(response).toEqual({ result: EXPECTED_RESULT, metadata: { executionTime: expect.any(Number), tokensUsed: 175, modelId: MODEL_ID } });
     // Every log line is structured JSON.
     expect(logs.map((l) => (JSON.parse(l) as { message: string }).message)).toContain('Invocation completed');

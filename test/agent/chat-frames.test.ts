@@ -117,7 +117,7 @@ describe('chat frames are the same on Lambda and AgentCore', () => {
   // Fails today: on AgentCore the cached agent's usage accumulates over the session's turns
   // (runChatTurn reports result.metrics.accumulatedUsage), while Lambda restores a fresh agent
   // and reports the turn's own. Reported to the chat core; make this `it` once it reports per turn.
-  it.fails('the next turn of the session (AgentCore reuses its cached agent): the same frames, the usage of that turn', async () => {
+  it('the next turn of the session (AgentCore reuses its cached agent): the same frames, the usage of that turn', async () => {
     const { handler, base, sessionId } = doors!;
     const next = JSON.stringify({ message: 'Thanks', sessionId });
     const onLambda = await invokeStreamingHandler(handler, restProxyEvent({ body: next, userArn: CALLER_ARN })).done;
