@@ -16,6 +16,9 @@ const benches = [
   ['node', ['bench/relay/relay-overhead.mjs', '--calls', '300', '--runs', '15']],
   ['node', ['bench/consumer/consumer-batch.mjs', '--batches', '200', '--runs', '15']],
   [join(root, 'node_modules', '.bin', 'tsx'), ['bench/workflow/document-overhead.ts', '30', '3']],
+  [join(root, 'node_modules', '.bin', 'tsx'), ['bench/interactive/front-door-ttfb.ts', '30', '5']],
+  [join(root, 'node_modules', '.bin', 'tsx'), ['bench/interactive/turn-overhead.ts', '10', '5']],
+  [join(root, 'node_modules', '.bin', 'tsx'), ['bench/interactive/heartbeat.ts', '60']],
 ];
 
 // The shipped bundles the benchmarks run (the document workflow's runs all of them: agents,
