@@ -1,6 +1,6 @@
 import { createServer, type Http2ServerRequest, type Http2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { EventStreamCodec } from '@smithy/core/event-streams';
+import { converseEventFrame as frame } from '../agent/helpers/converse-endpoint.js';
 
 /**
  * A Bedrock ConverseStream stand-in for chat tests (cleartext HTTP/2 on 127.0.0.1, as the Bedrock
@@ -24,22 +24,6 @@ export interface ChatModel {
   readonly url: string;
   readonly calls: ChatModelCall[];
   close(): Promise<void>;
-}
-
-const codec = new EventStreamCodec(
-  (bytes) => new TextDecoder().decode(bytes),
-  (text) => new TextEncoder().encode(text),
-);
-
-function frame(eventType: string, payload: unknown): Uint8Array {
-  return codec.encode({
-    headers: {
-      ':event-type': { type: 'string', value: eventType },
-      ':content-type': { type: 'string', value: 'application/json' },
-      ':message-type': { type: 'string', value: 'event' },
-    },
-    body: new TextEncoder().encode(JSON.stringify(payload)),
-  });
 }
 
 /** The model's answer to the conversation so far. */

@@ -32,7 +32,8 @@ const codec = new EventStreamCodec(
   (text) => new TextEncoder().encode(text),
 );
 
-function frame(eventType: string, payload: unknown): Uint8Array {
+/** One ConverseStream event as Bedrock frames it (AWS event stream encoding). */
+export function converseEventFrame(eventType: string, payload: unknown): Uint8Array {
   return codec.encode({
     headers: {
       ':event-type': { type: 'string', value: eventType },
@@ -83,7 +84,7 @@ function answer(res: Http2ServerResponse, path: string, reply: ConverseReply): v
   }
   if (path.endsWith('/converse-stream')) {
     res.writeHead(200, { 'Content-Type': 'application/vnd.amazon.eventstream' });
-    for (const [type, payload] of streamEvents(reply)) res.write(frame(type, payload));
+    for (const [type, payload] of streamEvents(reply)) res.write(converseEventFrame(type, payload));
     res.end();
     return;
   }
