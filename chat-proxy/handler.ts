@@ -4,10 +4,11 @@
  * header, and the session id is a custom header), so the proxy calls it for them and streams the
  * agent's answer back unchanged. API Gateway has authenticated the caller already: in the JWT modes
  * the proxy forwards the caller's bearer token (the runtime's authorizer checks it again); with IAM
- * it calls with its own role on behalf of the caller's ARN.
+ * it calls with its own role on behalf of the caller (its Cognito identity id, else its ARN).
  */
 import { randomUUID } from 'node:crypto';
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
+import { iamSubjectOf, UnauthorizedError } from '../agent/chat/auth.js';
 import { CHAT_STREAM_HEADERS } from '../agent/chat/protocol.js';
 import { createJsonLogger, type Logger } from '../agent/core/logger.js';
 import { corsHeaders, headerOf, proxyEventOf, type ApiGatewayProxyEvent } from '../sessions/api-gateway.js';
@@ -71,9 +72,15 @@ export function createChatProxyHandler(options: ChatProxyOptions = {}): Streamin
     }
     client ??= defaultClient(settings.region);
     if (settings.authMode === 'NONE') return sdkUpstream(client, undefined);
-    const arn = event.requestContext?.identity?.userArn;
-    if (typeof arn !== 'string' || arn === '') return 'no IAM caller on the request';
-    return sdkUpstream(client, arn);
+    let subject: string;
+    try {
+      subject = iamSubjectOf(event);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) return error.message;
+      throw error;
+    }
+    // The agent hashes this with the aws-iam issuer: the same user key as the Sessions API's.
+    return sdkUpstream(client, subject);
   };
 
   return async (rawEvent: unknown, responseStream: ResponseStream, context?: StreamingContext): Promise<void> => {

@@ -12,7 +12,7 @@ export { UnauthorizedError } from './auth-error.js';
 export interface Caller {
   /** The token's `iss`; `aws-iam` for IAM callers, `none` without authentication. */
   readonly issuer: string;
-  /** The token's `sub`; the IAM caller's ARN; `anonymous` without authentication. */
+  /** The token's `sub`; the IAM caller's Cognito identity id or else ARN (`iamSubjectOf`); `anonymous` without authentication. */
   readonly subject: string;
   /** `userKeyOf(issuer, subject)`: the user's S3 prefix and DynamoDB partition key. */
   readonly userKey: string;
@@ -209,23 +209,36 @@ export interface ApiGatewayCallerEvent {
   readonly requestContext?: {
     /** Set by the API's authorizer: our token authorizer puts `sub` and `iss` here. */
     readonly authorizer?: Readonly<Record<string, unknown>> | null;
-    /** IAM authorization: the signing principal. */
-    readonly identity?: { readonly userArn?: string | null } | null;
+    /** IAM authorization: the signing principal, and its Cognito identity when it used identity pool credentials. */
+    readonly identity?: { readonly userArn?: string | null; readonly cognitoIdentityId?: string | null } | null;
   } | null;
 }
 
 /**
+ * The subject of a SigV4 caller of the REST API: its Cognito identity id when it signed with
+ * identity pool credentials (their ARN, `…:assumed-role/<role>/CognitoIdentityCredentials`, is the
+ * same for every user of the pool), else its ARN. The Lambda front door and the Sessions API make
+ * the IAM caller of it, and the chat proxy sends it as runtimeUserId, so the agent on AgentCore
+ * names the same user. Throws UnauthorizedError when API Gateway named no caller.
+ */
+export function iamSubjectOf(event: ApiGatewayCallerEvent): string {
+  const identity = event.requestContext?.identity;
+  const identityId = identity?.cognitoIdentityId;
+  if (typeof identityId === 'string' && identityId !== '') return identityId;
+  const arn = identity?.userArn;
+  if (typeof arn !== 'string' || arn === '') throw new UnauthorizedError('no IAM caller on the request');
+  return arn;
+}
+
+/**
  * The caller of a request that came through the REST API, which has already authenticated it:
- * JWT modes read the `{sub, iss}` context our token authorizer returned, IAM the SigV4 principal.
+ * JWT modes read the `{sub, iss}` context our token authorizer returned, IAM the SigV4 principal
+ * (`iamSubjectOf`).
  * Throws UnauthorizedError when that is missing (the API is not set up as the construct makes it).
  */
 export function callerFromApiGatewayEvent(event: ApiGatewayCallerEvent, config: AuthConfig): Caller {
   if (config.mode === 'NONE') return ANONYMOUS_CALLER;
-  if (config.mode === 'IAM') {
-    const arn = event.requestContext?.identity?.userArn;
-    if (typeof arn !== 'string' || arn === '') throw new UnauthorizedError('no IAM caller on the request');
-    return callerOf(IAM_ISSUER, arn);
-  }
+  if (config.mode === 'IAM') return callerOf(IAM_ISSUER, iamSubjectOf(event));
   const context = event.requestContext?.authorizer;
   const sub = context?.sub;
   const iss = context?.iss;
@@ -252,7 +265,7 @@ function header(headers: RequestHeaders, name: string): string | undefined {
 /**
  * The caller of a request to the agent on AgentCore: JWT modes verify the Authorization header
  * (AgentCore passes it through), IAM reads the runtime user id AgentCore sets (only principals
- * allowed InvokeAgentRuntimeForUser may choose it; the chat proxy sets the caller's ARN).
+ * allowed InvokeAgentRuntimeForUser may choose it; the chat proxy sets `iamSubjectOf` its caller).
  */
 export async function callerFromAgentCoreHeaders(headers: RequestHeaders, verifier: TokenVerifier, config: AuthConfig): Promise<Caller> {
   if (config.mode === 'NONE') return ANONYMOUS_CALLER;

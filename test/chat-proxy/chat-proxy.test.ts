@@ -80,7 +80,7 @@ describe('chat proxy (streaming handler under the Lambda streaming shim, against
     return { result, body, frames: framesOf(body), durationMs: Date.now() - started };
   }
 
-  const chatEvent = (body: unknown, headers: Record<string, string> = { Authorization: TOKEN }, extra: { userArn?: string } = {}) =>
+  const chatEvent = (body: unknown, headers: Record<string, string> = { Authorization: TOKEN }, extra: { userArn?: string; cognitoIdentityId?: string } = {}) =>
     proxyEvent({ body: typeof body === 'string' ? body : JSON.stringify(body), headers, ...extra });
 
   /** The one error frame a failed turn ends with, and nothing before it but `before`. */
@@ -175,6 +175,22 @@ describe('chat proxy (streaming handler under the Lambda streaming shim, against
       expect(call.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDCHATPROXY\/\d{8}\/us-east-1\/bedrock-agentcore\/aws4_request/);
       expect(call.headers['x-amzn-bedrock-agentcore-runtime-user-id']).toBe(CALLER_ARN);
       expect(call).toMatchObject({ sessionId: SESSION_ID, qualifier: 'live', accept: 'text/event-stream' });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('IAM mode with Cognito identity pool credentials: names the caller by its identity id, not the role ARN all users share', async () => {
+    const poolArn = 'arn:aws:sts::123456789012:assumed-role/ChatAuthRole/CognitoIdentityCredentials';
+    const identities = ['us-east-1:11111111-1111-4111-8111-111111111111', 'us-east-1:22222222-2222-4222-8222-222222222222'];
+    const client = new BedrockAgentCoreClient({ region: 'us-east-1', endpoint: plane.url, credentials: { accessKeyId: 'AKIDPOOL', secretAccessKey: 's' }, maxAttempts: 1 });
+    try {
+      for (const cognitoIdentityId of identities) {
+        plane.next(scriptedAnswer([sessionFrame(SESSION_ID), DONE_FRAME]).handler);
+        const outcome = await turn(proxy('IAM', { client }), chatEvent({ message: 'Hi', sessionId: SESSION_ID }, {}, { userArn: poolArn, cognitoIdentityId }));
+        expect(outcome.frames.map((frame) => frame.event)).toEqual(['session', 'done']);
+      }
+      expect(plane.calls.map((call) => call.headers['x-amzn-bedrock-agentcore-runtime-user-id'])).toEqual(identities);
     } finally {
       client.destroy();
     }

@@ -241,6 +241,27 @@ describe('Sessions API (handler against dynalite + s3rver, through the chat stor
     expect((await call({ method: 'GET', resource: '/sessions', path: '/sessions' }, iam)).statusCode).toBe(401);
   });
 
+  it('IAM with Cognito identity pool credentials: users sharing the role ARN see only their own sessions', async () => {
+    const poolArn = 'arn:aws:sts::123456789012:assumed-role/ChatAuthRole/CognitoIdentityCredentials';
+    const [dave, erin] = ['us-east-1:11111111-1111-4111-8111-111111111111', 'us-east-1:22222222-2222-4222-8222-222222222222'];
+    const daves = randomUUID();
+    await seedSession(seeder, userKeyOf('aws-iam', dave), daves, [["Dave's question", "Dave's answer"]]);
+    const iam = createSessionsHandler({ env: { ...backend.env, AUTH_MODE: 'IAM' }, storeOptions: backend.options, logger: createJsonLogger({ write: () => undefined }) });
+    const as = (cognitoIdentityId: string, method: string, sessionId?: string) =>
+      call(
+        sessionId === undefined
+          ? { method, resource: '/sessions', path: '/sessions', userArn: poolArn, cognitoIdentityId }
+          : { method, resource: '/sessions/{sessionId}', path: `/sessions/${sessionId}`, pathParameters: { sessionId }, userArn: poolArn, cognitoIdentityId },
+        iam,
+      );
+
+    expect(((await as(dave, 'GET')).json.sessions as Array<{ sessionId: string }>).map((s) => s.sessionId)).toEqual([daves]);
+    expect((await as(erin, 'GET')).json.sessions).toEqual([]);
+    expect(await as(erin, 'GET', daves)).toMatchObject({ statusCode: 404, json: { code: 'SessionNotFound' } });
+    expect(await as(erin, 'DELETE', daves)).toMatchObject({ statusCode: 404, json: { code: 'SessionNotFound' } });
+    expect(((await as(dave, 'GET', daves)).json.messages as unknown[]).length).toBe(2);
+  });
+
   it('a store that fails is 500 Internal (logged), and a misconfigured function 500 naming nothing secret', async () => {
     const broken = createSessionsHandler({
       env: { ...backend.env, SESSION_TABLE: 'no-such-table', ...AUTH_ENV },

@@ -80,6 +80,23 @@ describe('callerFromApiGatewayEvent', () => {
     );
   });
 
+  it('IAM with Cognito identity pool credentials: the identity id names the user, since every user shares the role ARN', async () => {
+    // What API Gateway reports for identity pool credentials: one assumed-role ARN for every user.
+    const poolArn = 'arn:aws:sts::123456789012:assumed-role/ChatAuthRole/CognitoIdentityCredentials';
+    const alice = { requestContext: { identity: { userArn: poolArn, cognitoIdentityId: 'us-east-1:0a1b2c3d-0000-4000-8000-00000000a11c' } } };
+    const bob = { requestContext: { identity: { userArn: poolArn, cognitoIdentityId: 'us-east-1:0a1b2c3d-0000-4000-8000-000000000b0b' } } };
+
+    const [a, b] = [callerFromApiGatewayEvent(alice, IAM), callerFromApiGatewayEvent(bob, IAM)];
+    expect(a).toEqual({ issuer: 'aws-iam', subject: alice.requestContext.identity.cognitoIdentityId, userKey: userKeyOf('aws-iam', alice.requestContext.identity.cognitoIdentityId) });
+    expect(b.userKey).not.toBe(a.userKey);
+    // The chat proxy passes that subject as runtimeUserId: the agent on AgentCore names the same user.
+    const onAgentCore = await callerFromAgentCoreHeaders({ 'x-amzn-bedrock-agentcore-runtime-user-id': a.subject }, createTokenVerifier(IAM), IAM);
+    expect(onAgentCore).toEqual(a);
+    // Without an identity id (a role or user signing itself) the ARN stays the subject.
+    expect(callerFromApiGatewayEvent({ requestContext: { identity: { userArn: ROLE_ARN, cognitoIdentityId: null } } }, IAM).subject).toBe(ROLE_ARN);
+    expect(callerFromApiGatewayEvent({ requestContext: { identity: { userArn: ROLE_ARN, cognitoIdentityId: '' } } }, IAM).subject).toBe(ROLE_ARN);
+  });
+
   it('NONE: everyone is the anonymous user, whatever the request says', () => {
     expect(callerFromApiGatewayEvent({ requestContext: { identity: { userArn: ROLE_ARN }, authorizer: { sub: 'x', iss: 'y' } } }, NONE)).toEqual(
       ANONYMOUS_CALLER,

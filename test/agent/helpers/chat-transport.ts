@@ -12,6 +12,8 @@ export function restProxyEvent(
     headers?: Record<string, string>;
     authorizer?: Record<string, unknown>;
     userArn?: string;
+    /** Set by API Gateway when the SigV4 caller used Cognito identity pool credentials. */
+    cognitoIdentityId?: string;
     isBase64Encoded?: boolean;
   } = {},
 ): Record<string, unknown> {
@@ -37,7 +39,7 @@ export function restProxyEvent(
       requestId: 'apigw-request-1',
       stage: 'prod',
       requestTimeEpoch: 1_764_000_000_000,
-      identity: { sourceIp: '203.0.113.7', userAgent: 'test', userArn: options.userArn ?? null, caller: null, accountId: null },
+      identity: { sourceIp: '203.0.113.7', userAgent: 'test', userArn: options.userArn ?? null, cognitoIdentityId: options.cognitoIdentityId ?? null, caller: null, accountId: null },
       authorizer: options.authorizer ?? null,
     },
     body: options.body ?? null,

@@ -12,6 +12,8 @@ export interface EventOptions {
   readonly authorizer?: Record<string, unknown>;
   /** The SigV4 caller (IAM). */
   readonly userArn?: string;
+  /** The caller's Cognito identity id, when it signed with identity pool credentials (IAM). */
+  readonly cognitoIdentityId?: string;
 }
 
 export function proxyEvent(options: EventOptions = {}): Record<string, unknown> {
@@ -31,7 +33,7 @@ export function proxyEvent(options: EventOptions = {}): Record<string, unknown> 
       stage: 'prod',
       requestId: 'apigw-request-1',
       authorizer: options.authorizer ?? null,
-      identity: { sourceIp: '127.0.0.1', userArn: options.userArn ?? null },
+      identity: { sourceIp: '127.0.0.1', userArn: options.userArn ?? null, cognitoIdentityId: options.cognitoIdentityId ?? null },
     },
     body: options.body ?? null,
     isBase64Encoded: false,
