@@ -179,9 +179,18 @@ export function acknowledgeInteractiveAgentFindings(agent: InteractiveAgent): vo
     },
     {
       id: 'AwsSolutions-APIG6',
-      reason: 'Execution logs need API Gateway\'s account-wide CloudWatch Logs role, an account setting a construct should not change; the stage has access logs (in an encrypted log group) and X-Ray tracing, and each function logs its requests.',
+      reason: 'No execution logs: at INFO they would record request bodies, the users\' chat messages; the stage has access logs (in an encrypted log group) and X-Ray tracing, and each function logs its requests without their content.',
     },
   );
+  // The stack's API Gateway account setting (one per stack), which access logs need.
+  const account = Stack.of(agent).node.tryFindChild('AgenticAiFrameworkApiGatewayAccount');
+  const cloudWatchRole = account?.node.tryFindChild('CloudWatchRole');
+  if (cloudWatchRole !== undefined) {
+    Validations.of(cloudWatchRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: 'The AWS managed policy API Gateway documents for the account\'s CloudWatch role, which it assumes to write the stages\' access logs: it may create log groups and streams and put events, kept current by AWS.',
+    });
+  }
   if (agent.authType !== ChatAuthType.NONE) {
     const reason = agent.authType === ChatAuthType.IAM
       ? 'Callers sign their requests (AWS_IAM authorization) and need execute-api:Invoke on these methods; the user is the verified caller ARN.'

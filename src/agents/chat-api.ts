@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { apiGatewayAccountFor } from './api-gateway-account';
 import { ChatAuthType } from './chat-auth';
 import { createAgentLogGroup } from '../runtime/agent-log-group';
 import { libraryFunction } from '../workflow/library-function';
@@ -68,6 +69,8 @@ export class ChatApi extends Construct {
         maxAge: Duration.hours(1),
       },
     });
+    // The stage's access logs need the account's CloudWatch role in place first.
+    this.api.deploymentStage.node.addDependency(apiGatewayAccountFor(this));
     this.addErrorResponses(props.allowedOrigins);
 
     const auth = this.methodAuth(props);
@@ -132,13 +135,13 @@ export class ChatApi extends Construct {
 
   /**
    * Refusals from API Gateway itself: a refused token is the protocol's 401
-   * `{"code":"Unauthorized","message":…}`; with CORS, every refusal (401, 403, throttling) carries
-   * the CORS headers too, so a browser shows the status instead of a CORS failure. One origin is
-   * named; several are echoed from the request, on error bodies only.
+   * `{"code":"Unauthorized","message":…}`. With one allowed origin, every refusal (401, 403,
+   * throttling) carries the CORS headers too, so a browser shows the status instead of a CORS
+   * failure. A gateway response cannot choose among several origins, and echoing the request's would
+   * open the error bodies to any site: with several, browsers see those refusals as CORS failures.
    */
   private addErrorResponses(origins: string[]): void {
-    const origin = origins.length === 1 ? `'${origins[0]}'` : 'method.request.header.Origin';
-    const cors = origins.length === 0 ? undefined : { 'Access-Control-Allow-Origin': origin, 'Vary': "'Origin'" };
+    const cors = origins.length === 1 ? { 'Access-Control-Allow-Origin': `'${origins[0]}'`, 'Vary': "'Origin'" } : undefined;
     this.api.addGatewayResponse('Unauthorized', {
       type: apigateway.ResponseType.UNAUTHORIZED,
       statusCode: '401',

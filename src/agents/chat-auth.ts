@@ -3,6 +3,7 @@ import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { validateCognitoOptions, validateOidcOptions } from './interactive-agent-validation';
+import { AgentRuntimeType } from '../runtime/runtime-type';
 
 /**
  * How callers of an interactive agent prove who they are.
@@ -118,7 +119,7 @@ export abstract class ChatAuth {
   public abstract _agentCoreAuthorizer(): agentcore.RuntimeAuthorizerConfiguration;
 
   /** @internal */
-  public abstract _bind(scope: Construct): BoundChatAuth;
+  public abstract _bind(scope: Construct, runtimeType: AgentRuntimeType): BoundChatAuth;
 }
 
 /** Client ids and audiences as the agent's AUTH_* variables: comma lists (Fn.join keeps tokens whole). */
@@ -146,7 +147,7 @@ class CognitoChatAuth extends ChatAuth {
     );
   }
 
-  public _bind(scope: Construct): BoundChatAuth {
+  public _bind(scope: Construct, _runtimeType: AgentRuntimeType): BoundChatAuth {
     // One ChatAuth given to several agents is one sign-in: the pool made for the first serves all.
     this.bound = this.bound ?? this.createOrUse(scope);
     const { userPool, clients } = this.bound;
@@ -206,7 +207,11 @@ class OidcChatAuth extends ChatAuth {
     );
   }
 
-  public _bind(_scope: Construct): BoundChatAuth {
+  public _bind(scope: Construct, runtimeType: AgentRuntimeType): BoundChatAuth {
+    if (runtimeType === AgentRuntimeType.AGENTCORE && (this.options.allowedClients ?? []).length > 0) {
+      Annotations.of(scope).addWarningV2('agentic-ai-framework:oidcClientsOnAgentCore',
+        'ChatAuth.oidc allowedClients on AgentCore: the runtime\'s authorizer matches them against the token\'s client_id claim only, so tokens that name their client in azp (as many OpenID Connect issuers do) are refused there, though the REST API accepts them. Prefer allowedAudiences.');
+    }
     return {
       environment: {
         AUTH_MODE: this.authType,
@@ -225,7 +230,7 @@ class IamChatAuth extends ChatAuth {
     return agentcore.RuntimeAuthorizerConfiguration.usingIAM();
   }
 
-  public _bind(_scope: Construct): BoundChatAuth {
+  public _bind(_scope: Construct, _runtimeType: AgentRuntimeType): BoundChatAuth {
     return { environment: { AUTH_MODE: this.authType } };
   }
 }
@@ -238,7 +243,7 @@ class NoChatAuth extends ChatAuth {
     return agentcore.RuntimeAuthorizerConfiguration.usingIAM();
   }
 
-  public _bind(scope: Construct): BoundChatAuth {
+  public _bind(scope: Construct, _runtimeType: AgentRuntimeType): BoundChatAuth {
     Annotations.of(scope).addWarningV2('agentic-ai-framework:chatWithoutAuthentication',
       'auth is ChatAuth.allowUnauthenticatedAccess(): anyone who finds the API URL can chat with this agent and read every session. Use ChatAuth.cognito(), ChatAuth.oidc() or ChatAuth.iam() for anything but a demo.');
     return { environment: { AUTH_MODE: this.authType } };

@@ -45,8 +45,11 @@ export function agentCoreChatProxy(scope: Construct, target: AgentCoreChatTarget
     },
   });
   if (options.authType === ChatAuthType.IAM || options.authType === ChatAuthType.NONE) {
+    // With IAM the proxy names the verified caller (runtimeUserId), which needs ...ForUser; without
+    // authentication there is no one to name.
+    const forUser = options.authType === ChatAuthType.IAM ? ['bedrock-agentcore:InvokeAgentRuntimeForUser'] : [];
     handler.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['bedrock-agentcore:InvokeAgentRuntime', 'bedrock-agentcore:InvokeAgentRuntimeForUser'],
+      actions: ['bedrock-agentcore:InvokeAgentRuntime', ...forUser],
       resources: [target.runtimeArn, `${target.runtimeArn}/*`],
     }));
   }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -108,7 +108,7 @@ export class InteractiveAgent extends BaseAgent {
       runtime: withInboundAuth(props.runtime, auth),
     });
     this.authType = auth.authType;
-    const bound = auth._bind(this);
+    const bound = auth._bind(this, this.runtime.runtimeType);
     this.userPool = bound.userPool;
     this.userPoolClients = bound.userPoolClients;
     const origins = props.cors?.allowedOrigins ?? [];
@@ -166,6 +166,10 @@ export class InteractiveAgent extends BaseAgent {
    * methods), for `ChatAuth.iam()`.
    */
   public grantChat(grantee: iam.IGrantable): iam.Grant {
+    if (this.authType !== ChatAuthType.IAM) {
+      Annotations.of(this).addWarningV2('agentic-ai-framework:grantChatWithoutIam',
+        `grantChat gives execute-api:Invoke, which only ChatAuth.iam() checks; this agent's auth is ${this.authType}, so callers need a token instead and the grant changes nothing.`);
+    }
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],

@@ -133,7 +133,10 @@ describe.each(KEYS)('InteractiveAgent on $type with $auth', ({ type, auth, id })
       const runtime = c.agent.agentCore!.runtimeArn;
       const endpoint = `${runtime}/runtime-endpoint/${c.chatHandler.environment.AGENT_QUALIFIER}`;
       const { cases, allow, deny } = casesFor({ role: c.chatHandler.roleId });
-      (proxyInvokes ? allow : deny)(INVOKE, [runtime, endpoint], proxyInvokes ? 'the proxy calls the runtime, naming the verified caller' : 'the runtime checks the token itself');
+      // With IAM the proxy names the verified caller (…ForUser); without authentication there is no one to name.
+      const invoke = auth === ChatAuthType.IAM ? INVOKE : auth === ChatAuthType.NONE ? [INVOKE[0]!] : [];
+      allow(invoke, [runtime, endpoint], 'the proxy calls the runtime');
+      deny(INVOKE.filter((a) => !invoke.includes(a)), [runtime, endpoint], proxyInvokes ? 'no caller to name without authentication' : 'the runtime checks the token itself');
       for (const otherAuth of AUTH_TYPES.filter((a) => a !== auth)) {
         const otherRuntime = f.facts[key(AGENTCORE, otherAuth)].agent.agentCore!.runtimeArn;
         deny(INVOKE, [otherRuntime, `${otherRuntime}/runtime-endpoint/live`], 'another agent\'s runtime');
@@ -142,7 +145,7 @@ describe.each(KEYS)('InteractiveAgent on $type with $auth', ({ type, auth, id })
       deny('dynamodb:GetItem', c.tableArn, 'the proxy does not read sessions');
       await expectNoMismatch(f.sim, cases);
       const grants = allowedGrants(f.sim, c.chatHandler.roleId).filter((g) => g.startsWith('bedrock-agentcore:'));
-      expect(grants).toEqual(proxyInvokes ? INVOKE.flatMap((a) => [`${a} ${runtime}`, `${a} ${runtime}/*`]).sort() : []);
+      expect(grants).toEqual(invoke.flatMap((a) => [`${a} ${runtime}`, `${a} ${runtime}/*`]).sort());
     });
   } else {
     it('no function stands between the API and the agent: the chat handler is the agent\'s own', () => {

@@ -105,6 +105,8 @@ describe('cdk-nag AwsSolutions over InteractiveAgents on both runtimes', () => {
       ...chatFindings('IamOnAgentCore', true),
       'Chat/IamOnAgentCore/ChatProxy/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IamOnAgentCoreRuntimeAgentCoreRuntime<hash>.AgentRuntimeArn>/*]',
       ...chatFindings('OidcOnLambda', false), tokenAuthorizer('OidcOnLambda'),
+      // One per stack: the account's CloudWatch role for the stages' access logs.
+      'Chat/AgenticAiFrameworkApiGatewayAccount/CloudWatchRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
     ];
     expect(nagFindings(app)).toEqual([...new Set(expected)].sort());
   });

@@ -243,7 +243,9 @@ const checks: Record<string, (b: Built, g: GeneratedChat, type: AgentRuntimeType
  */
 function invocationCases(b: Built, g: GeneratedChat): DecisionCase[] {
   const t = b.sim.template;
-  const roles = t.logicalIdsOfType('AWS::IAM::Role');
+  // Every role of the stack but the account's API Gateway CloudWatch role, which only API Gateway
+  // assumes and whose AWS managed policy (log writing) the simulator cannot read.
+  const roles = t.logicalIdsOfType('AWS::IAM::Role').filter((id) => !id.startsWith('AgenticAiFrameworkApiGatewayAccountCloudWatchRole'));
   const cases: DecisionCase[] = [];
   for (const type of TYPES) {
     const c = b.facts[type];
@@ -259,8 +261,9 @@ function invocationCases(b: Built, g: GeneratedChat): DecisionCase[] {
       const proxyInvokes = g.auth === ChatAuthType.IAM || g.auth === ChatAuthType.NONE;
       for (const role of roles) {
         for (const action of ['bedrock-agentcore:InvokeAgentRuntime', 'bedrock-agentcore:InvokeAgentRuntimeForUser']) {
-          const allowed = proxyInvokes && role === c.chatHandler.roleId;
-          cases.push({ principal: { role }, action, resource: `${runtime}/runtime-endpoint/live`, expect: allowed ? 'Allowed' : 'Denied', why: allowed ? 'the proxy invokes for the caller' : 'only the proxy (IAM or no auth) invokes the runtime' });
+          const forUser = action.endsWith('ForUser');
+          const allowed = proxyInvokes && role === c.chatHandler.roleId && (!forUser || g.auth === ChatAuthType.IAM);
+          cases.push({ principal: { role }, action, resource: `${runtime}/runtime-endpoint/live`, expect: allowed ? 'Allowed' : 'Denied', why: allowed ? 'the proxy invokes' : 'only the proxy (IAM or no auth) invokes the runtime, and names a caller only with IAM' });
         }
       }
     }
