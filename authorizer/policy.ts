@@ -6,9 +6,10 @@ export interface AuthorizerPolicy {
 
 /**
  * `arn:<partition>:execute-api:<region>:<account>:<apiId>/<stage>/*\/*` for the method ARN of
- * one request (`…:<apiId>/<stage>/<METHOD>/<path>`). API Gateway caches the decision per token,
- * so the policy covers every method and path of the stage: the chat route and the Sessions routes
- * alike, whichever of them the token was first seen on. Undefined when `methodArn` is not one.
+ * one request (`…:<apiId>/<stage>/<METHOD>/<path>`): every method and path of the stage, the chat
+ * route and the Sessions routes alike, so the decision stays right should the API cache it (the
+ * construct sets no caching, so a token is refused as soon as it expires). Undefined when
+ * `methodArn` is not one.
  */
 export function stageWildcardOf(methodArn: string): string | undefined {
   const match = /^(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+)\/([^/]+)\//.exec(methodArn);

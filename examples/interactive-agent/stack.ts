@@ -44,7 +44,7 @@ export class InteractiveAgentStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: this.agent.userPool!.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.agent.userPoolClients![0].userPoolClientId });
     if (onAgentCore) {
-      new CfnOutput(this, 'AgentRuntimeArn', { value: this.agent.runtime.invocationArn, description: 'createChatClient({ agentRuntimeArn: <this>, region }) for direct calls' });
+      new CfnOutput(this, 'AgentRuntimeArn', { value: this.agent.runtime.invocationArn, description: "createChatClient({ agentRuntimeArn: <this>, region, qualifier: 'live' }) for direct calls" });
     }
   }
 }

@@ -13,7 +13,7 @@ export interface ChatFrontDoorBindOptions {
   readonly authType: ChatAuthType;
 
   /**
-   * Variables for a function the runtime creates in front of the agent (CORS, heartbeat, auth mode).
+   * Variables for a function the runtime creates in front of the agent (the AUTH_* and CORS variables).
    */
   readonly environment: { [key: string]: string };
 
