@@ -105,14 +105,27 @@ describe('chat handler on Lambda (response streaming)', () => {
   it('stops the turn when the client goes away (the response stream is reset)', async () => {
     const { turn, seen } = scriptedTurn({ deltas: ['a', 'b', 'c', 'd'], gapMs: 200 });
     const logger = memoryLogger();
-    const invocation = invokeStreamingHandler(createChatHandler(() => deps(turn, { logger })), restProxyEvent({ body: BODY, userArn: USER_ARN }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The client leaves once the first text frame has arrived (a bounded wait, not a sleep).
+    let received = '';
+    let firstText!: () => void;
+    const textArrived = new Promise<void>((resolve) => (firstText = resolve));
+    const invocation = invokeStreamingHandler(createChatHandler(() => deps(turn, { logger })), restProxyEvent({ body: BODY, userArn: USER_ARN }), {
+      onBody: (bytes) => {
+        received += bytes.toString('utf8');
+        if (received.includes('event: text')) firstText();
+      },
+    });
+    await Promise.race([textArrived, new Promise((_, reject) => setTimeout(() => reject(new Error('no text frame within 5 s')), 5_000).unref())]);
     invocation.disconnect();
     const result = await invocation.done;
     expect(result.outcome).toBe('disconnected');
     expect(seen.settled).toBe(true);
     expect(seen.aborted).toMatchObject({ message: expect.stringContaining('client closed the connection') });
-    expect(eventsOf(result.http?.body.toString() ?? '').map((e) => e.type)).toEqual(['session', 'text']);
+    // Four deltas 200 ms apart: the turn was stopped before the rest were written.
+    const types = eventsOf(result.http?.body.toString() ?? '').map((e) => e.type);
+    expect(types.slice(0, 2)).toEqual(['session', 'text']);
+    expect(types.filter((t) => t === 'text').length).toBeLessThan(4);
+    expect(types).not.toContain('done');
     expect(logger.lines.map((l) => l.message)).toContain('Chat client went away; stopping the turn');
   });
 
