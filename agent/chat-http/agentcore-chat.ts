@@ -1,10 +1,12 @@
 // The interactive agent on AgentCore: POST /invocations runs one chat turn, answered as the
 // protocol's event stream. AgentCore passes the caller's Authorization header (JWT modes) or sets
 // the runtime user id (IAM); it drops the body of a non-2xx answer, so past authentication every
-// outcome is an event.
+// outcome is an event. A runtime session id is served to its first user only.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { UnauthorizedError, type Caller } from '../chat/auth.js';
 import { CHAT_STREAM_HEADERS, formatEvent } from '../chat/protocol.js';
+import { isSessionId } from '../chat/request.js';
+import { sessionNotFound } from '../chat/session-store.js';
 import type { Logger } from '../core/logger.js';
 import { readBody } from '../http/read-body.js';
 import { clientGone, streamTurn, type ChatTurn } from './turn-stream.js';
@@ -16,6 +18,49 @@ export interface ChatServerSupport {
   readonly heartbeatSeconds: number;
   /** Largest body read (default 1 MiB: a 100 000-character message, JSON-escaped, fits). */
   readonly maxBodyBytes?: number;
+  /** Who owns each runtime session id (default: one record per ChatServerSupport, of 10 000 ids). */
+  readonly sessionOwners?: RuntimeSessionOwners;
+}
+
+/**
+ * The user each runtime session id belongs to in this process. AgentCore does not tie a session id
+ * to a user, and a microVM serves one session id: a second user sending the same id would run in
+ * the first one's microVM. Kept per id, not per process, since a local run serves many sessions
+ * from one process.
+ */
+export interface RuntimeSessionOwners {
+  /** True when `userKey` is the first user seen with `sessionId` (now remembered), or that user again. */
+  claim(sessionId: string, userKey: string): boolean;
+}
+
+export const DEFAULT_SESSION_OWNERS_CAPACITY = 10_000;
+
+/** Owners of at most `capacity` ids; past it the least recently used id is forgotten (a microVM serves one). */
+export function createRuntimeSessionOwners(capacity = DEFAULT_SESSION_OWNERS_CAPACITY): RuntimeSessionOwners {
+  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
+  const owners = new Map<string, string>();
+  return {
+    claim(sessionId, userKey) {
+      const owner = owners.get(sessionId) ?? userKey;
+      if (owner !== userKey) return false;
+      owners.delete(sessionId);
+      owners.set(sessionId, owner);
+      if (owners.size > capacity) owners.delete(owners.keys().next().value!);
+      return true;
+    },
+  };
+}
+
+const defaultOwners = new WeakMap<ChatServerSupport, RuntimeSessionOwners>();
+
+function ownersOf(chat: ChatServerSupport): RuntimeSessionOwners {
+  if (chat.sessionOwners !== undefined) return chat.sessionOwners;
+  let owners = defaultOwners.get(chat);
+  if (owners === undefined) {
+    owners = createRuntimeSessionOwners();
+    defaultOwners.set(chat, owners);
+  }
+  return owners;
 }
 
 export interface ChatInvocation {
@@ -66,6 +111,16 @@ export async function serveChatInvocation(req: IncomingMessage, res: ServerRespo
   const write = (frame: string): void => {
     if (!res.destroyed && !res.writableEnded) res.write(frame);
   };
+  // Only well-formed ids are remembered; the turn refuses the others itself.
+  if (isSessionId(sessionId) && !ownersOf(chat).claim(sessionId, caller.userKey)) {
+    // Exactly what an unknown session answers: that the id is in use is not told.
+    logger.warn('Chat turn refused: the runtime session belongs to another user', { requestId, sessionId });
+    const refusal = sessionNotFound(sessionId);
+    finished = true;
+    write(formatEvent({ type: 'error', code: refusal.code, message: refusal.message }));
+    res.end();
+    return;
+  }
   try {
     let body: string;
     try {

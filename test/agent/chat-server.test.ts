@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userKeyOf } from '../../agent/chat/auth.js';
+import { createRuntimeSessionOwners } from '../../agent/chat-http/agentcore-chat.js';
 import { AgentRuntimeType } from '../../agent/core/errors.js';
 import type { AgentServer } from '../../agent/server.js';
 import { startLocalIssuer, type LocalIssuer } from '../helpers/local-issuer.js';
@@ -72,6 +74,78 @@ describe('AgentCore server, interactive', () => {
     const answer = await turn({ message: 'hi', sessionId: 'another-session-0123456789abcdef0123' });
     expect(answer.status).toBe(200);
     expect(eventsOf(answer.body)).toEqual([{ type: 'error', code: 'BadRequest', message: expect.stringContaining('differs from the runtime session header') }]);
+  });
+});
+
+/**
+ * AgentCore does not tie a runtime session id to a user, and a microVM serves one runtime session
+ * id: another user sending the same id would run in the owner's microVM. The server refuses them.
+ */
+describe('AgentCore server, interactive: a runtime session id stays with its first user', () => {
+  const OTHER_ARN = 'arn:aws:sts::123456789012:assumed-role/chat-user/mallory';
+  const model = new SwitchableModel(new ScriptedModel([]));
+  let dir: string;
+  let deps: TestChatDependencies;
+  let server: AgentServer;
+  let base: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chat-server-owner-'));
+    deps = chatDependencies(AgentRuntimeType.AGENTCORE, model, { directory: dir });
+    ({ server, base } = await agentCoreChat(deps));
+  });
+  afterAll(async () => {
+    await server?.close(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const post = (userArn: string, header: string, body: Record<string, unknown>) =>
+    postInvocation(base, JSON.stringify(body), { [SESSION_HEADER]: header, [USER_ID_HEADER]: userArn });
+
+  it("another user's turn on a runtime session id is SessionNotFound, never run; the owner's session goes on", async () => {
+    const session = `owned-${randomUUID()}`;
+    const scripted = new ScriptedModel([{ text: 'Hello Alice.' }, { text: 'Still yours.' }, { text: 'Hello Mallory.' }]);
+    model.current = scripted;
+    const first = await post(CALLER_ARN, session, { message: 'my secret plan' });
+    expect(eventsOf(first.body).map((e) => e.type)).toEqual(['session', 'text', 'done']);
+
+    // A "new" session under Alice's runtime session id, and a continuation of it: both refused alike.
+    const unknown = `unknown-${randomUUID()}`;
+    const asUnknown = eventsOf((await post(OTHER_ARN, unknown, { message: 'hi', sessionId: unknown })).body);
+    for (const body of [{ message: 'what is in this microVM?' }, { message: 'what was the plan?', sessionId: session }]) {
+      const intrusion = await post(OTHER_ARN, session, body);
+      expect(intrusion.status).toBe(200);
+      expect(eventsOf(intrusion.body)).toEqual([{ type: 'error', code: 'SessionNotFound', message: `Session ${session} does not exist` }]);
+      expect(eventsOf(intrusion.body)).toEqual(JSON.parse(JSON.stringify(asUnknown).replaceAll(unknown, session)));
+    }
+    expect(scripted.calls).toHaveLength(1);
+    expect((await deps.sessions.list(userKeyOf('aws-iam', OTHER_ARN), 10)).sessions).toEqual([]);
+
+    // Alice's session is untouched: her next turn sees only her own exchange.
+    const next = await post(CALLER_ARN, session, { message: 'still there?', sessionId: session });
+    expect(eventsOf(next.body).map((e) => e.type)).toEqual(['session', 'text', 'done']);
+    expect(scripted.calls.at(-1)?.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    await expect(deps.sessions.get(userKeyOf('aws-iam', CALLER_ARN), session)).resolves.toMatchObject({ turns: 2 });
+
+    // Mallory under a runtime session id of her own is served.
+    const own = `mallory-${randomUUID()}`;
+    expect(eventsOf((await post(OTHER_ARN, own, { message: 'hello' })).body).map((e) => e.type)).toEqual(['session', 'text', 'done']);
+  });
+});
+
+describe('createRuntimeSessionOwners', () => {
+  it('keeps the first user of each id, forgetting the least recently used id past its capacity', () => {
+    const owners = createRuntimeSessionOwners(2);
+    expect(owners.claim('s1', 'alice')).toBe(true);
+    expect(owners.claim('s1', 'alice')).toBe(true);
+    expect(owners.claim('s1', 'bob')).toBe(false);
+    expect(owners.claim('s2', 'bob')).toBe(true);
+    // s1 used again, so s2 is the least recently used when s3 arrives.
+    expect(owners.claim('s1', 'alice')).toBe(true);
+    expect(owners.claim('s3', 'carol')).toBe(true);
+    expect(owners.claim('s1', 'bob')).toBe(false);
+    expect(owners.claim('s3', 'bob')).toBe(false);
+    expect(owners.claim('s2', 'alice')).toBe(true);
   });
 });
 
