@@ -5,7 +5,7 @@
  *
  *   GET    /sessions?limit=&nextToken=   200 {"sessions":[…], "nextToken"?}   newest first
  *   GET    /sessions/{sessionId}         200 {sessionId, title, createdAt, updatedAt, expiresAt, messages}
- *   DELETE /sessions/{sessionId}         204
+ *   DELETE /sessions/{sessionId}         204; 409 SessionBusy while a turn of it runs
  *
  * The user is the caller API Gateway authenticated (`callerFromApiGatewayEvent`). Another user's
  * session answers 404 SessionNotFound exactly as a missing one. Bad input is a 400 naming the field;

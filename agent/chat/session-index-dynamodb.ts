@@ -176,10 +176,19 @@ export function createDynamoDbSessionIndex(options: DynamoDbSessionIndexOptions)
 
     async delete(userKey, sessionId) {
       try {
-        await client.send(new DeleteItemCommand({ TableName: table, Key: key(userKey, sessionId), ConditionExpression: 'attribute_exists(sessionId)' }));
+        // Not under a running turn's lock: that turn would save its history after the delete.
+        await client.send(
+          new DeleteItemCommand({
+            TableName: table,
+            Key: key(userKey, sessionId),
+            ConditionExpression: 'attribute_exists(sessionId) AND (attribute_not_exists(lockOwner) OR lockExpiresAt < :now)',
+            ExpressionAttributeValues: { ':now': n(now()) },
+          }),
+        );
       } catch (error) {
-        if (isConditionFailure(error)) throw sessionNotFound(sessionId);
-        throw error;
+        if (!isConditionFailure(error)) throw error;
+        if ((await read(userKey, sessionId)) === undefined) throw sessionNotFound(sessionId);
+        throw sessionBusy(sessionId);
       }
     },
   };

@@ -124,7 +124,10 @@ export function createFileSessionIndex(options: FileSessionIndexOptions): Sessio
     delete: (userKey, sessionId) =>
       exclusive((index) => {
         const rows = index[userKey];
-        if (rows === undefined || rows[sessionId] === undefined) throw sessionNotFound(sessionId);
+        const row = rows?.[sessionId];
+        if (rows === undefined || row === undefined) throw sessionNotFound(sessionId);
+        // As in DynamoDB: not under a running turn's unexpired lock.
+        if (row.lockOwner !== undefined && (row.lockExpiresAt ?? 0) >= now()) throw sessionBusy(sessionId);
         delete rows[sessionId];
         return { result: undefined, changed: true };
       }),

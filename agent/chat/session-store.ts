@@ -53,7 +53,10 @@ export interface SessionStore {
   releaseLock(userKey: string, sessionId: string, owner: string): Promise<boolean>;
   /** After a successful turn: updatedAt = now, expiresAt = now + TTL, turns + 1. */
   recordTurn(userKey: string, sessionId: string): Promise<SessionRecord>;
-  /** Removes the index row, then the history objects. SessionNotFound when missing. */
+  /**
+   * Removes the index row, then the history objects. SessionNotFound when missing; SessionBusy
+   * while a turn holds an unexpired lock (it would save the history after the delete).
+   */
   delete(userKey: string, sessionId: string): Promise<void>;
   /**
    * The Strands SessionManager for the session's history (`saveLatestOn: 'trigger'`: nothing is
@@ -97,8 +100,8 @@ function checked(userKey: string): string {
 }
 
 /**
- * A SessionStore from an index and the histories; delete removes the row first, so a missing
- * session deletes nothing. Throws (not a ChatError) on a user key that is not 32 hex characters.
+ * A SessionStore from an index and the histories; delete removes the row first, so a missing or
+ * busy session deletes nothing. Throws (not a ChatError) on a user key that is not 32 hex characters.
  */
 export function composeSessionStore(index: SessionIndex, history: SessionHistory): SessionStore {
   return {

@@ -7,6 +7,8 @@ import { createSessionsHandler, type SessionsHandler } from '../../sessions/hand
 import { encodePageToken } from '../../sessions/page-token.js';
 import { startAwsBackend, type SessionBackend } from '../agent/chat/helpers/session-stores.js';
 import { proxyEvent } from '../chat-proxy/helpers/events.js';
+import { chatDependencies, sessionIdOf, turnEvents } from '../agent/chat/helpers/chat-deps.js';
+import { ScriptedModel } from '../agent/helpers/scripted-model.js';
 import { manualClock, seedSession } from './helpers/seed.js';
 
 const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_SessionsTest';
@@ -16,6 +18,15 @@ const ALICE_KEY = userKeyOf(ISSUER, ALICE.sub);
 const BOB_KEY = userKeyOf(ISSUER, BOB.sub);
 const ORIGIN = 'https://app.example.com';
 const AUTH_ENV = { AUTH_MODE: 'COGNITO', AUTH_ISSUER: ISSUER, AUTH_CLIENT_IDS: 'client-1', CORS_ALLOWED_ORIGINS: ORIGIN };
+
+/** Polls `check` every 10 ms, for at most 3 s. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
 
 interface Answer {
   readonly statusCode: number;
@@ -191,6 +202,33 @@ describe('Sessions API (handler against dynalite + s3rver, through the chat stor
     expect((await session('DELETE', ALICE, id)).statusCode).toBe(404);
     expect((await backend.historyKeys()).some((key) => key.includes(id))).toBe(false);
     expect(((await list(ALICE)).json.sessions as Array<{ sessionId: string }>).map((s) => s.sessionId)).toEqual(aliceSessions);
+  });
+
+  it('DELETE while a turn runs is 409 SessionBusy and deletes nothing; the turn is saved, and a DELETE after it removes every trace', async () => {
+    const frank = { sub: 'frank-0006', iss: ISSUER };
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const model = new ScriptedModel([{ text: 'First answer.' }, { text: ['Second', ' answer.'], holdUntil: gate }]);
+    const deps = chatDependencies(backend, model);
+    const id = sessionIdOf(await turnEvents(deps, userKeyOf(ISSUER, frank.sub), { message: 'First question' }));
+    const running = turnEvents(deps, userKeyOf(ISSUER, frank.sub), { message: 'Second question', sessionId: id });
+    try {
+      // The lock is taken before the model is called.
+      await until(() => model.calls.length === 2, 'the second turn to reach the model');
+      const refused = await session('DELETE', frank, id);
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json).toEqual({ code: 'SessionBusy', message: expect.stringContaining(id) });
+    } finally {
+      open();
+    }
+    expect((await running).at(-1)).toMatchObject({ type: 'done' });
+    expect(((await session('GET', frank, id)).json.messages as unknown[]).length).toBe(4);
+
+    expect((await session('DELETE', frank, id)).statusCode).toBe(204);
+    expect((await session('GET', frank, id)).statusCode).toBe(404);
+    expect((await backend.historyKeys()).filter((key) => key.includes(id))).toEqual([]);
   });
 
   it.each([

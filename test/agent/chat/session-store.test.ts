@@ -152,6 +152,39 @@ describe.each(BACKENDS)('session store on %s', (_name, start) => {
     expect(await codeOf(store.delete(ALICE, gone))).toBe('SessionNotFound');
   });
 
+  it('refuses to delete a session while a turn holds its lock (SessionBusy), deleting nothing; a released or expired lock does not stop it', async () => {
+    const clock = manualClock();
+    const store = backend.open(clock.now);
+    const [busy, stale] = [randomUUID(), randomUUID()];
+    for (const id of [busy, stale]) {
+      await store.create(ALICE, id, id);
+      await saveExchange(store, ALICE, id, `question ${id}`, `answer ${id}`);
+    }
+    const historyOf = async (id: string) => (await backend.historyKeys()).filter((k) => k.startsWith(`sessions/${ALICE}/${id}/`));
+
+    await store.acquireLock(ALICE, busy, 'turn-1', 60);
+    expect(await codeOf(store.delete(ALICE, busy))).toBe('SessionBusy');
+    // Another user learns nothing: the session is not theirs, busy or not.
+    expect(await codeOf(store.delete(BOB, busy))).toBe('SessionNotFound');
+    expect(await store.get(ALICE, busy)).toMatchObject({ title: busy });
+    expect(await store.messages(ALICE, busy)).toHaveLength(2);
+    expect(await historyOf(busy)).not.toEqual([]);
+    // The turn still holds its lock and ends normally.
+    expect(await store.releaseLock(ALICE, busy, 'turn-1')).toBe(true);
+    await store.delete(ALICE, busy);
+    expect(await codeOf(store.get(ALICE, busy))).toBe('SessionNotFound');
+    expect(await historyOf(busy)).toEqual([]);
+
+    // A crashed turn's lock holds the session until its lease ends, then no longer.
+    await store.acquireLock(ALICE, stale, 'crashed-turn', 60);
+    clock.advance(60_000);
+    expect(await codeOf(store.delete(ALICE, stale))).toBe('SessionBusy');
+    clock.advance(1);
+    await store.delete(ALICE, stale);
+    expect(await codeOf(store.get(ALICE, stale))).toBe('SessionNotFound');
+    expect(await historyOf(stale)).toEqual([]);
+  });
+
   it('keeps session ids with upper case and underscores apart (Strands ids are lower case)', async () => {
     const store = backend.open();
     const base = 'Session_' + 'x'.repeat(30);
