@@ -45,7 +45,6 @@ export interface ChatApiProps {
 export class ChatApi extends Construct {
   public readonly api: apigateway.RestApi;
   public readonly sessionsFunction: lambda.Function;
-  public readonly authorizerFunction?: lambda.Function;
 
   constructor(scope: Construct, id: string, props: ChatApiProps) {
     super(scope, id);
@@ -83,32 +82,26 @@ export class ChatApi extends Construct {
       removalPolicy: props.removalPolicy,
       environment: props.sessionsEnvironment,
     });
-    this.authorizerFunction = auth.authorizerFunction;
 
     const chat = this.api.root.addResource('chat');
     chat.addMethod('POST', new apigateway.LambdaIntegration(props.chatHandler, {
       responseTransferMode: apigateway.ResponseTransferMode.STREAM,
       timeout: STREAM_TIMEOUT,
-    }), auth.options);
+    }), auth);
     const sessionsIntegration = new apigateway.LambdaIntegration(this.sessionsFunction);
     const sessions = this.api.root.addResource('sessions');
-    sessions.addMethod('GET', sessionsIntegration, auth.options);
+    sessions.addMethod('GET', sessionsIntegration, auth);
     const session = sessions.addResource('{sessionId}');
-    session.addMethod('GET', sessionsIntegration, auth.options);
-    session.addMethod('DELETE', sessionsIntegration, auth.options);
+    session.addMethod('GET', sessionsIntegration, auth);
+    session.addMethod('DELETE', sessionsIntegration, auth);
   }
 
-  /** The URL clients post turns to is `${url}chat`. */
-  public get url(): string {
-    return this.api.url;
-  }
-
-  private methodAuth(props: ChatApiProps): { options: apigateway.MethodOptions; authorizerFunction?: lambda.Function } {
+  private methodAuth(props: ChatApiProps): apigateway.MethodOptions {
     switch (props.authType) {
       case ChatAuthType.IAM:
-        return { options: { authorizationType: apigateway.AuthorizationType.IAM } };
+        return { authorizationType: apigateway.AuthorizationType.IAM };
       case ChatAuthType.NONE:
-        return { options: { authorizationType: apigateway.AuthorizationType.NONE } };
+        return { authorizationType: apigateway.AuthorizationType.NONE };
       default: {
         // One verifier for Cognito and any OIDC issuer: REST APIs have no native JWT authorizer, and
         // Cognito's own accepts ID tokens unless every method names OAuth scopes.
@@ -128,7 +121,7 @@ export class ChatApi extends Construct {
           // Anything but a bearer JWT is refused by API Gateway without invoking the function.
           validationRegex: '^[Bb]earer [-0-9A-Za-z_]+\\.[-0-9A-Za-z_]+\\.[-0-9A-Za-z_]*$',
         });
-        return { options: { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer }, authorizerFunction };
+        return { authorizationType: apigateway.AuthorizationType.CUSTOM, authorizer };
       }
     }
   }
