@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 /** Where conversation history lives in the bucket: `sessions/<user key>/<session id>/…`. */
-export const SESSION_PREFIX = 'sessions/';
+const SESSION_PREFIX = 'sessions/';
 
 /** @internal */
 export interface ChatSessionStoreProps {
