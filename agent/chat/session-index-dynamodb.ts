@@ -49,6 +49,9 @@ function recordOf(item: Item): SessionRecord {
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
 
+/** The session exists and no turn holds it (no lock, or its lease has run out): taking the lock and deleting need this. */
+const SESSION_FREE = 'attribute_exists(sessionId) AND (attribute_not_exists(lockOwner) OR lockExpiresAt < :now)';
+
 /**
  * The session index in DynamoDB: partition key `userKey`, sort key `sessionId`; `title`,
  * `createdAt`/`updatedAt` (ISO), `expiresAt` (epoch seconds, the table's TTL attribute), `turns`,
@@ -65,6 +68,11 @@ export function createDynamoDbSessionIndex(options: DynamoDbSessionIndexOptions)
   async function read(userKey: string, sessionId: string): Promise<SessionRecord | undefined> {
     const { Item: item } = await client.send(new GetItemCommand({ TableName: table, Key: key(userKey, sessionId), ConsistentRead: true }));
     return item === undefined ? undefined : recordOf(item);
+  }
+
+  /** Why SESSION_FREE failed (the condition does not say which half): the row tells. */
+  async function notFoundOrBusy(userKey: string, sessionId: string): Promise<Error> {
+    return (await read(userKey, sessionId)) === undefined ? sessionNotFound(sessionId) : sessionBusy(sessionId);
   }
 
   return {
@@ -120,7 +128,7 @@ export function createDynamoDbSessionIndex(options: DynamoDbSessionIndexOptions)
             TableName: table,
             Key: key(userKey, sessionId),
             UpdateExpression: 'SET lockOwner = :me, lockExpiresAt = :until',
-            ConditionExpression: 'attribute_exists(sessionId) AND (attribute_not_exists(lockOwner) OR lockExpiresAt < :now)',
+            ConditionExpression: SESSION_FREE,
             ExpressionAttributeValues: { ':me': s(owner), ':until': n(at + leaseSeconds * 1000), ':now': n(at) },
             ReturnValues: 'ALL_NEW',
           }),
@@ -129,9 +137,7 @@ export function createDynamoDbSessionIndex(options: DynamoDbSessionIndexOptions)
         return recordOf(item);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        // The condition does not say which half failed: the row tells.
-        if ((await read(userKey, sessionId)) === undefined) throw sessionNotFound(sessionId);
-        throw sessionBusy(sessionId);
+        throw await notFoundOrBusy(userKey, sessionId);
       }
     },
 
@@ -181,14 +187,13 @@ export function createDynamoDbSessionIndex(options: DynamoDbSessionIndexOptions)
           new DeleteItemCommand({
             TableName: table,
             Key: key(userKey, sessionId),
-            ConditionExpression: 'attribute_exists(sessionId) AND (attribute_not_exists(lockOwner) OR lockExpiresAt < :now)',
+            ConditionExpression: SESSION_FREE,
             ExpressionAttributeValues: { ':now': n(now()) },
           }),
         );
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        if ((await read(userKey, sessionId)) === undefined) throw sessionNotFound(sessionId);
-        throw sessionBusy(sessionId);
+        throw await notFoundOrBusy(userKey, sessionId);
       }
     },
   };
