@@ -12,7 +12,8 @@
  * - a context key that does not apply to the action throws (it would be dropped silently);
  * - a statement that applies to the request (action, resource and principal match) but conditions
  *   on a key the request does not carry throws: pass the key, so the condition is evaluated;
- * - an AWS managed policy attached to a role throws: its content is not in the template;
+ * - an AWS managed policy attached to a role throws, unless its document is in AWS_MANAGED_POLICIES
+ *   below (copied from the IAM console's policy view): its content is not in the template;
  * - a resource policy of a service this file does not model, present in the template, throws.
  */
 import { createHash } from 'crypto';
@@ -21,6 +22,21 @@ import { runSimulation, runUnsafeSimulation, type RequestAnalysis, type Simulati
 import { ResolvedTemplate } from './cfn-resolve';
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
+
+/**
+ * The AWS managed policies the library attaches, by name, with their documents as AWS publishes
+ * them: only API Gateway's account CloudWatch role (AWS documents this policy for it).
+ */
+const AWS_MANAGED_POLICIES: Readonly<Record<string, PolicyDocument>> = {
+  'service-role/AmazonAPIGatewayPushToCloudWatchLogs': {
+    Version: '2012-10-17',
+    Statement: [{
+      Effect: 'Allow',
+      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents', 'logs:GetLogEvents', 'logs:FilterLogEvents'],
+      Resource: '*',
+    }],
+  },
+};
 
 /** Who makes the request: a role of the template (by logical id), a service, or any principal ARN. */
 export type RequestPrincipal = { readonly role: string } | { readonly service: string } | { readonly arn: string };
@@ -112,6 +128,11 @@ export class IamSimulator {
     }
     for (const arn of asArray(role.ManagedPolicyArns).map(String)) {
       const id = managedByArn.get(arn);
+      const awsManaged = /^arn:[^:]+:iam::aws:policy\/(.+)$/.exec(arn)?.[1];
+      if (id === undefined && awsManaged !== undefined && AWS_MANAGED_POLICIES[awsManaged] !== undefined) {
+        policies.push({ name: `aws-managed:${awsManaged}`, policy: AWS_MANAGED_POLICIES[awsManaged] });
+        continue;
+      }
       if (id === undefined) {
         throw new Error(`role ${roleLogicalId} has managed policy ${arn}, which is not in the template` +
           (/^arn:[^:]+:iam::aws:policy\//.test(arn) ? ' (an AWS managed policy): its content cannot be simulated; grant the statements instead' : ''));

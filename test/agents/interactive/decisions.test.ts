@@ -87,6 +87,12 @@ const viaS3 = (sim: IamSimulator) => via(sim, 's3');
 const viaDynamoDb = (sim: IamSimulator) => via(sim, 'dynamodb');
 const viaOther = (sim: IamSimulator) => via(sim, 'sqs');
 
+/** A stream of a library function's own log group (the ARN Lambda writes to). */
+function ownLogStream(sim: IamSimulator, functionLogicalId: string): string {
+  const logGroup = (sim.template.properties(functionLogicalId) as { LoggingConfig: { LogGroup: string } }).LoggingConfig.LogGroup;
+  return sim.template.arn('logs', `log-group:${logGroup}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`);
+}
+
 describe.each(KEYS)('InteractiveAgent on $type with $auth', ({ type, auth, id }) => {
   it('the agent keeps its usual decisions (model, prompt, logs, trust, tracing)', async () => {
     const f = fixture();
@@ -120,6 +126,7 @@ describe.each(KEYS)('InteractiveAgent on $type with $auth', ({ type, auth, id })
     const invoke = invocationOf(c);
     deny(invoke.action, invoke.resource, 'never starts an agent session: the Sessions API reads the store only');
     deny(['logs:CreateLogStream', 'logs:PutLogEvents'], f.sim.template.arn('logs', `log-group:${c.agent.logGroupName}:log-stream:x`), 'the agent\'s log group');
+    allow(['logs:CreateLogStream', 'logs:PutLogEvents'], ownLogStream(f.sim, fn.logicalId), 'its own logs');
     await expectNoMismatch(f.sim, cases);
   });
 
@@ -143,9 +150,14 @@ describe.each(KEYS)('InteractiveAgent on $type with $auth', ({ type, auth, id })
       }
       deny(['s3:GetObject', 's3:PutObject'], object(c.bucketName, SNAPSHOT), 'the proxy does not read sessions', TLS);
       deny('dynamodb:GetItem', c.tableArn, 'the proxy does not read sessions');
+      const t = f.sim.template;
+      allow(['logs:CreateLogStream', 'logs:PutLogEvents'], ownLogStream(f.sim, c.chatHandler.logicalId), 'its own logs');
+      deny(['logs:CreateLogStream', 'logs:PutLogEvents'], t.arn('logs', `log-group:${c.agent.logGroupName}:log-stream:x`), 'the agent\'s log group');
+      allow('kms:Decrypt', c.keyArn, 'Lambda decrypts the function\'s environment', { 'kms:ViaService': `lambda.${t.region}.amazonaws.com`, 'kms:EncryptionContext:LambdaFunctionName': c.chatHandler.name });
+      deny('kms:GenerateDataKey', c.keyArn, 'the proxy encrypts nothing', viaS3(f.sim));
       await expectNoMismatch(f.sim, cases);
-      const grants = allowedGrants(f.sim, c.chatHandler.roleId).filter((g) => g.startsWith('bedrock-agentcore:'));
-      expect(grants).toEqual(invoke.flatMap((a) => [`${a} ${runtime}`, `${a} ${runtime}/*`]).sort());
+      const grants = allowedGrants(f.sim, c.chatHandler.roleId).filter((g) => !g.startsWith('logs:'));
+      expect(grants).toEqual([...invoke.flatMap((a) => [`${a} ${runtime}`, `${a} ${runtime}/*`]), `kms:Decrypt ${c.keyArn}`].sort());
     });
   } else {
     it('no function stands between the API and the agent: the chat handler is the agent\'s own', () => {
@@ -167,7 +179,7 @@ describe.each(KEYS)('InteractiveAgent on $type with $auth', ({ type, auth, id })
         `logs:PutLogEvents ${t.arn('logs', `log-group:${logGroup}:*`)}`,
       ]);
       const { cases, allow, deny } = casesFor({ role: fn.roleId });
-      allow(['logs:CreateLogStream', 'logs:PutLogEvents'], t.arn('logs', `log-group:${logGroup}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`), 'its logs');
+      allow(['logs:CreateLogStream', 'logs:PutLogEvents'], ownLogStream(f.sim, fn.logicalId), 'its logs');
       allow('kms:Decrypt', c.keyArn, 'Lambda decrypts the function\'s environment', { 'kms:ViaService': `lambda.${t.region}.amazonaws.com`, 'kms:EncryptionContext:LambdaFunctionName': fn.name });
       deny('kms:GenerateDataKey', c.keyArn, 'the authorizer encrypts nothing', viaS3(f.sim));
       deny('s3:GetObject', object(c.bucketName, SNAPSHOT), 'no session data', TLS);

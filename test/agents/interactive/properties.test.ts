@@ -243,9 +243,7 @@ const checks: Record<string, (b: Built, g: GeneratedChat, type: AgentRuntimeType
  */
 function invocationCases(b: Built, g: GeneratedChat): DecisionCase[] {
   const t = b.sim.template;
-  // Every role of the stack but the account's API Gateway CloudWatch role, which only API Gateway
-  // assumes and whose AWS managed policy (log writing) the simulator cannot read.
-  const roles = t.logicalIdsOfType('AWS::IAM::Role').filter((id) => !id.startsWith('AgenticAiFrameworkApiGatewayAccountCloudWatchRole'));
+  const roles = t.logicalIdsOfType('AWS::IAM::Role');
   const cases: DecisionCase[] = [];
   for (const type of TYPES) {
     const c = b.facts[type];
