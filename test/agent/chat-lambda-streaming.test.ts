@@ -8,6 +8,7 @@ import {
   streamifyResponse,
   type LambdaResponseStream,
 } from '../../cli/lambda-streaming.js';
+import { until } from './helpers/faulty-s3.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const PRELUDE = { statusCode: 201, headers: { 'Content-Type': 'text/plain', 'X-Test': 'yes' }, cookies: ['a=1'] };
@@ -24,9 +25,13 @@ describe('Lambda response streaming shim', () => {
     const holder = globalThis as { awslambda?: { streamifyResponse: unknown; HttpResponseStream: unknown } };
     expect(holder.awslambda?.streamifyResponse).toBe(streamifyResponse);
     expect(holder.awslambda?.HttpResponseStream).toBe(HttpResponseStream);
+    const previous = holder.awslambda;
     const again = installStreamingGlobals();
-    again();
+    // A second install puts a new object there; restoring it brings back the very one it replaced.
+    expect(holder.awslambda).not.toBe(previous);
     expect(holder.awslambda?.streamifyResponse).toBe(streamifyResponse);
+    again();
+    expect(holder.awslambda).toBe(previous);
   });
 
   it('streamifyResponse only marks the handler; an unmarked handler is refused', async () => {
@@ -148,8 +153,10 @@ describe('Lambda response streaming shim', () => {
       writing = false;
       stream.end();
     });
-    const invocation = invokeStreamingHandler(handler, {});
-    await sleep(150);
+    let received = '';
+    const invocation = invokeStreamingHandler(handler, {}, { onBody: (bytes) => (received += bytes.toString('utf8')) });
+    // The client leaves once the first tick has arrived (a bounded wait, not a sleep).
+    await until(() => received.includes('tick\n'), 'the first tick', 5_000);
     invocation.disconnect();
     const result = await invocation.done;
     // The request emits the reset, and the runtime's own error listener destroys it with the same
@@ -162,18 +169,23 @@ describe('Lambda response streaming shim', () => {
 
   it('a silent disconnection (what Lambda does today): writes still succeed, bytes are undelivered, no close until end()', async () => {
     const events: string[] = [];
+    let disconnected = (): void => undefined;
+    const gone = new Promise<void>((resolve) => (disconnected = resolve));
     const handler = streamifyResponse(async (_event: unknown, stream: LambdaResponseStream) => {
       const http = HttpResponseStream.from(stream, { statusCode: 200 });
       stream.on('close', () => events.push('close'));
       http.write('before');
-      await sleep(200);
+      await gone;
       http.write('after');
       events.push('wrote');
       http.end();
     });
-    const invocation = invokeStreamingHandler(handler, {});
-    await sleep(100);
+    let received = '';
+    const invocation = invokeStreamingHandler(handler, {}, { onBody: (bytes) => (received += bytes.toString('utf8')) });
+    // The client leaves once 'before' has arrived; the handler writes 'after' only then.
+    await until(() => received.includes('before'), "the first write's bytes", 5_000);
     invocation.disconnect('silent');
+    disconnected();
     const result = await invocation.done;
     expect(events[0]).toBe('wrote');
     expect(result.http?.body.toString()).toBe('before');

@@ -5,17 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentRuntimeType } from '../../agent/core/errors.js';
 import { installStreamingGlobals, invokeStreamingHandler } from '../../cli/lambda-streaming.js';
 import { eventsOf, restProxyEvent } from './helpers/chat-transport.js';
-import { within } from './helpers/faulty-s3.js';
+import { until, within } from './helpers/faulty-s3.js';
 import { CALLER_ARN, chatDependencies, lambdaChat, type TestChatDependencies } from './helpers/chat-front-doors.js';
 import { ScriptedModel, SwitchableModel } from './helpers/scripted-model.js';
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The Lambda chat handler with the real chat turn: stopping a turn rolls it back and frees its session. */
 describe('chat handler on Lambda, stopping a turn', () => {
@@ -39,9 +31,11 @@ describe('chat handler on Lambda, stopping a turn', () => {
     const holding = new ScriptedModel([{ text: ['thinking', ' forever'], holdUntil: new Promise(() => undefined) }, { text: 'Fresh start.' }]);
     model.current = holding;
     const handler = lambdaChat(deps);
-    const invocation = invokeStreamingHandler(handler, ask({ message: 'take your time' }));
-    await until(() => holding.calls.length === 1, 'the model call');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    let received = '';
+    const invocation = invokeStreamingHandler(handler, ask({ message: 'take your time' }), { onBody: (bytes) => (received += bytes.toString('utf8')) });
+    // The client leaves once the first text frame has arrived (a bounded wait, not a sleep).
+    await until(() => received.includes('event: text'), 'the first text frame', 5_000);
+    expect(holding.calls.length).toBe(1);
     invocation.disconnect();
     // Stopped by the disconnection, not by the turn's own deadline (TURN_TIMEOUT_SECONDS, a minute here).
     const stopped = await within(3_000, 'end of the stopped turn', invocation.done);
@@ -70,9 +64,10 @@ describe('chat handler on Lambda, stopping a turn', () => {
     const answering = new ScriptedModel([{ text: ['partly', ' answered'], holdUntil: gate }, { text: 'Next.' }]);
     model.current = answering;
     const handler = lambdaChat(deps);
-    const invocation = invokeStreamingHandler(handler, ask({ message: 'go on' }));
-    await until(() => answering.calls.length === 1, 'the model call');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    let received = '';
+    const invocation = invokeStreamingHandler(handler, ask({ message: 'go on' }), { onBody: (bytes) => (received += bytes.toString('utf8')) });
+    await until(() => received.includes('event: text'), 'the first text frame', 5_000);
+    expect(answering.calls.length).toBe(1);
     invocation.disconnect('silent');
     open();
     const result = await within(3_000, 'end of the turn', invocation.done);
