@@ -32,7 +32,7 @@ export interface ChatLambdaDependencies {
  * How long before the function's timeout the turn is stopped with a Timeout error: time for it to
  * roll back and release its lock, and for the error event to go out, before Lambda stops the sandbox.
  */
-export const CHAT_DEADLINE_MARGIN_MS = 3_000;
+const CHAT_DEADLINE_MARGIN_MS = 3_000;
 /** Of that margin, the time the stopped turn gets to settle before the stream ends anyway. */
 const SETTLE_MS = 2_000;
 /** Time kept, after the spans' flush, for the handler to return. */

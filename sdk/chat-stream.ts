@@ -6,7 +6,7 @@ import { isChatErrorCode, type ChatEvent, type ChatUsage } from './chat-types';
 /** A frame larger than this is refused rather than buffered without end (a text delta is far smaller). */
 const MAX_FRAME_CHARS = 4 * 1024 * 1024;
 
-export const STREAM_ENDED_EARLY = 'stream ended early';
+const STREAM_ENDED_EARLY = 'stream ended early';
 
 /**
  * Yields the events of `body` up to and including the first `done` or `error`, then stops reading.

@@ -33,7 +33,7 @@ export interface RuntimeSessionOwners {
   claim(sessionId: string, userKey: string): boolean;
 }
 
-export const DEFAULT_SESSION_OWNERS_CAPACITY = 10_000;
+const DEFAULT_SESSION_OWNERS_CAPACITY = 10_000;
 
 /** Owners of at most `capacity` ids; past it the least recently used id is forgotten (a microVM serves one). */
 export function createRuntimeSessionOwners(capacity = DEFAULT_SESSION_OWNERS_CAPACITY): RuntimeSessionOwners {

@@ -18,18 +18,18 @@ export interface Caller {
   readonly userKey: string;
 }
 
-export const IAM_ISSUER = 'aws-iam';
-export const ANONYMOUS_ISSUER = 'none';
-export const ANONYMOUS_SUBJECT = 'anonymous';
+const IAM_ISSUER = 'aws-iam';
+const ANONYMOUS_ISSUER = 'none';
+const ANONYMOUS_SUBJECT = 'anonymous';
 /** Header AgentCore sets from InvokeAgentRuntime's runtimeUserId (IAM callers only). */
-export const AGENTCORE_USER_ID_HEADER = 'x-amzn-bedrock-agentcore-runtime-user-id';
+const AGENTCORE_USER_ID_HEADER = 'x-amzn-bedrock-agentcore-runtime-user-id';
 
 /** Asymmetric signatures only: `none` and HS* (forgeable with the public key) are never accepted. */
-export const ACCEPTED_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
+const ACCEPTED_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'];
 /** Clock skew allowed on `exp` and `nbf`. */
-export const CLOCK_TOLERANCE_SECONDS = 5;
+const CLOCK_TOLERANCE_SECONDS = 5;
 /** Bound on fetching the discovery document and the key set, each. */
-export const DEFAULT_FETCH_TIMEOUT_MS = 3_000;
+const DEFAULT_FETCH_TIMEOUT_MS = 3_000;
 /** Longer than any real token; checked before any parsing work. */
 const MAX_TOKEN_CHARS = 16_384;
 

@@ -26,9 +26,9 @@ export interface ChatConfig extends SessionStoreConfig {
   readonly corsAllowedOrigins: readonly string[];
 }
 
-export const DEFAULT_SESSION_TTL_SECONDS = 2_592_000;
+const DEFAULT_SESSION_TTL_SECONDS = 2_592_000;
 export const DEFAULT_CONVERSATION_WINDOW = 40;
-export const DEFAULT_TURN_TIMEOUT_SECONDS = 900;
+const DEFAULT_TURN_TIMEOUT_SECONDS = 900;
 export const DEFAULT_HEARTBEAT_SECONDS = 15;
 /** AgentCore's longest session (8 hours) bounds a turn. */
 const MAX_TURN_TIMEOUT_SECONDS = 28_800;

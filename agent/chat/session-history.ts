@@ -29,7 +29,7 @@ export function storedSessionId(sessionId: string): string {
 }
 
 /** Where snapshot_latest lives under the user's prefix (Strands' SnapshotStorageAdapter layout). */
-export function latestSnapshotKey(sessionId: string): string {
+function latestSnapshotKey(sessionId: string): string {
   return `${storedSessionId(sessionId)}/scopes/agent/${CHAT_AGENT_ID}/snapshots/snapshot_latest.json`;
 }
 
@@ -46,7 +46,7 @@ function textOf(content: readonly unknown[]): string {
 }
 
 /** The user and assistant texts of a snapshot, tool calls and results (messages without text) left out. */
-export function messagesOfSnapshot(bytes: Uint8Array, key: string): ChatMessage[] {
+function messagesOfSnapshot(bytes: Uint8Array, key: string): ChatMessage[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(bytes));

@@ -20,7 +20,7 @@ export interface SessionStoreOptions {
 }
 
 /** The index file of a SESSION_DIRECTORY store, beside the `sessions/` histories. */
-export const SESSION_INDEX_FILE = 'sessions-index.json';
+const SESSION_INDEX_FILE = 'sessions-index.json';
 
 /**
  * The store SESSION_BUCKET + SESSION_TABLE (DynamoDB index, S3 history under

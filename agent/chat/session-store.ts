@@ -91,7 +91,7 @@ export const DEFAULT_LIST_LIMIT = 50;
 export type SessionIndex = Omit<SessionStore, 'sessionManager' | 'messages'>;
 
 /** userKey = the first 32 hex characters of sha256(issuer + "\n" + subject): safe in an S3 prefix and a key. */
-export const USER_KEY_PATTERN = /^[0-9a-f]{32}$/;
+const USER_KEY_PATTERN = /^[0-9a-f]{32}$/;
 
 /** A user key that is not one is a caller's bug, and must never reach an S3 prefix (`a/../b`). */
 function checked(userKey: string): string {

@@ -31,7 +31,7 @@ export interface ChatTurnOptions {
 const CANCEL_GRACE_MS = 2_000;
 
 /** The turn ends this long before its lock's lease (10 %, at most 10 s), to roll back and unlock in time. */
-export function turnDeadlineMs(turnTimeoutSeconds: number): number {
+function turnDeadlineMs(turnTimeoutSeconds: number): number {
   const leaseMs = turnTimeoutSeconds * 1000;
   return leaseMs - Math.min(10_000, leaseMs / 10);
 }
