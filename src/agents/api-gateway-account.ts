@@ -27,6 +27,5 @@ export function apiGatewayAccountFor(scope: Construct): apigateway.CfnAccount {
   role.applyRemovalPolicy(RemovalPolicy.RETAIN);
   const account = new apigateway.CfnAccount(host, 'Resource', { cloudWatchRoleArn: role.roleArn });
   account.applyRemovalPolicy(RemovalPolicy.RETAIN);
-  account.node.addDependency(role);
   return account;
 }

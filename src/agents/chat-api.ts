@@ -11,9 +11,9 @@ import { createAgentLogGroup } from '../runtime/agent-log-group';
 import { libraryFunction } from '../workflow/library-function';
 
 /** The package's `assets/authorizer` directory (the token authorizer's bundle). */
-export const AUTHORIZER_ASSETS = path.join(__dirname, '..', '..', 'assets', 'authorizer');
+const AUTHORIZER_ASSETS = path.join(__dirname, '..', '..', 'assets', 'authorizer');
 /** The package's `assets/sessions` directory (the Sessions API's bundle). */
-export const SESSIONS_ASSETS = path.join(__dirname, '..', '..', 'assets', 'sessions');
+const SESSIONS_ASSETS = path.join(__dirname, '..', '..', 'assets', 'sessions');
 
 /** REST API integrations stream for up to 15 minutes. */
 const STREAM_TIMEOUT = Duration.minutes(15);

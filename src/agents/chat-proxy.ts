@@ -7,7 +7,7 @@ import { ChatFrontDoorBindOptions, ChatFrontDoorConfig } from './chat-front-door
 import { libraryFunction } from '../workflow/library-function';
 
 /** The package's `assets/chat-proxy` directory (`index.mjs`, handler `index.handler`), bundled at build time. */
-export const CHAT_PROXY_ASSETS = path.join(__dirname, '..', '..', 'assets', 'chat-proxy');
+const CHAT_PROXY_ASSETS = path.join(__dirname, '..', '..', 'assets', 'chat-proxy');
 
 /** AgentCore streams a response for up to 60 minutes. */
 const AGENTCORE_STREAM_LIMIT = Duration.minutes(60);

@@ -4,7 +4,7 @@ import { runtimeTypeOf } from './agent-props-validation';
 import { ChatAuth } from './chat-auth';
 import { InvalidRuntimeConfigError } from '../runtime/errors';
 import {
-  describeValue, optionalArray, optionalDuration, optionalInstance, optionalNumber, optionalObject, requireObject, requireString,
+  describeValue, optionalArray, optionalDuration, optionalInstance, optionalNumber, optionalObject, optionalShaped, requireObject, requireString,
 } from '../runtime/input-checks';
 import { AgentRuntimeType } from '../runtime/runtime-type';
 import { validateDurationRange, validateIntegerRange } from '../runtime/validation';
@@ -65,14 +65,9 @@ export function validateCognitoOptions(options: unknown): void {
   const type = AgentRuntimeType.LAMBDA;
   optionalObject(type, 'ChatAuth.cognito options', options, 'a CognitoChatAuthOptions {userPool?, userPoolClients?}');
   const o = (options ?? {}) as Record<string, unknown>;
-  if (o.userPool !== undefined && (typeof o.userPool !== 'object' || o.userPool === null || !('userPoolProviderName' in o.userPool))) {
-    throw new InvalidRuntimeConfigError(type, `ChatAuth.cognito userPool is ${describeValue(o.userPool)}; allowed: a cognito.IUserPool`, 'auth.userPool');
-  }
-  optionalArray(type, 'ChatAuth.cognito userPoolClients', o.userPoolClients, 'an array of cognito.IUserPoolClient', (client, field) => {
-    if (typeof client !== 'object' || client === null || !('userPoolClientId' in client)) {
-      throw new InvalidRuntimeConfigError(type, `${field} is ${describeValue(client)}; allowed: a cognito.IUserPoolClient`, 'auth.userPoolClients');
-    }
-  });
+  optionalShaped(type, 'auth.userPool', o.userPool, 'userPoolProviderName', 'a cognito.IUserPool');
+  optionalArray(type, 'auth.userPoolClients', o.userPoolClients, 'an array of cognito.IUserPoolClient',
+    (client) => optionalShaped(type, 'auth.userPoolClients', client, 'userPoolClientId', 'a cognito.IUserPoolClient'));
   const clients = o.userPoolClients as cognito.IUserPoolClient[] | undefined;
   if (o.userPool === undefined && clients !== undefined) {
     throw new InvalidRuntimeConfigError(type,

@@ -112,7 +112,8 @@ export class InteractiveAgent extends BaseAgent {
     this.userPool = bound.userPool;
     this.userPoolClients = bound.userPoolClients;
     const origins = props.cors?.allowedOrigins ?? [];
-    const corsEnvironment = { CORS_ALLOWED_ORIGINS: origins.join(',') };
+    // What every function of the chat reads: who may call (AUTH_*) and from where (CORS).
+    const callerEnvironment = { ...bound.environment, CORS_ALLOWED_ORIGINS: origins.join(',') };
 
     const store = new ChatSessionStore(this, 'Sessions', {
       encryptionKey: this.encryptionKey,
@@ -125,7 +126,7 @@ export class InteractiveAgent extends BaseAgent {
 
     const frontDoor = this.runtime.bindChatFrontDoor(this, {
       authType: auth.authType,
-      environment: { ...bound.environment, ...corsEnvironment },
+      environment: callerEnvironment,
       encryptionKey: this.encryptionKey,
       removalPolicy: props.removalPolicy,
     });
@@ -134,8 +135,7 @@ export class InteractiveAgent extends BaseAgent {
       ...store.environment,
       CONVERSATION_WINDOW: String(props.conversationWindow ?? DEFAULT_CONVERSATION_WINDOW),
       TURN_TIMEOUT_SECONDS: String(frontDoor.turnTimeout.toSeconds()),
-      ...bound.environment,
-      ...corsEnvironment,
+      ...callerEnvironment,
     };
     for (const [key, value] of Object.entries(agentEnvironment)) this.runtime.addEnvironment(key, value);
 
@@ -145,7 +145,7 @@ export class InteractiveAgent extends BaseAgent {
       authType: auth.authType,
       authEnvironment: bound.environment,
       // The Sessions API reads the caller from the authorizer's context and checks its issuer.
-      sessionsEnvironment: { ...store.environment, ...bound.environment, ...corsEnvironment },
+      sessionsEnvironment: { ...store.environment, ...callerEnvironment },
       allowedOrigins: origins,
       encryptionKey: this.encryptionKey,
       removalPolicy: props.removalPolicy,

@@ -59,6 +59,7 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
    * The Lambda function running the agent.
    */
   public readonly agentFunction: lambda.Function;
+  private readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: LambdaAgentRuntimeProps) {
     super(scope, id);
@@ -73,13 +74,14 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
     this.grantPrincipal = new ExecutionRolePrincipal(this, this.executionRole);
 
     const code = props.code.bindForLambda(this);
+    this.timeout = config.timeout ?? Duration.minutes(10);
     this.agentFunction = new lambda.Function(this, 'Function', {
       description: `Agent ${props.agentName}`,
       code: code.code,
       handler: code.handler,
       runtime: code.runtime,
       role: this.executionRole,
-      timeout: config.timeout ?? Duration.minutes(10),
+      timeout: this.timeout,
       memorySize: config.memorySize ?? 1024,
       architecture: config.architecture ?? lambda.Architecture.ARM_64,
       ephemeralStorageSize: config.ephemeralStorageSize ?? Size.mebibytes(512),
@@ -123,7 +125,7 @@ export class LambdaAgentRuntime extends Construct implements IAgentRuntime {
 
   public bindChatFrontDoor(_scope: Construct, _options: ChatFrontDoorBindOptions): ChatFrontDoorConfig {
     // The agent's own function streams its answers (its `chatHandler`): no function in between.
-    return { handler: this.agentFunction, turnTimeout: this.agentFunction.timeout ?? Duration.minutes(10) };
+    return { handler: this.agentFunction, turnTimeout: this.timeout };
   }
 
   /**

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { createAgentLogGroup } from '../runtime/agent-log-group';
 
-/** Properties of one of the library's own functions (the AgentCore relay, the document consumer). */
+/** Properties of one of the library's own functions (the AgentCore relay, the document consumer, the chat's authorizer, Sessions API and proxy). */
 export interface LibraryFunctionProps {
   /** The directory of its bundle (`index.mjs`, handler `index.handler`), built with the library. */
   readonly assets: string;
