@@ -142,7 +142,7 @@ export interface EndpointChatClient extends ChatClient {
   listSessions(options?: { readonly limit?: number; readonly nextToken?: string; readonly signal?: AbortSignal }): Promise<ChatSessionPage>;
   /** A session with its messages; `SessionNotFound` when unknown (or another user's). */
   getSession(sessionId: string, options?: { readonly signal?: AbortSignal }): Promise<ChatSessionDetail>;
-  /** Deletes a session; `SessionNotFound` when unknown (or another user's). */
+  /** Deletes a session; `SessionNotFound` when unknown (or another user's), `SessionBusy` while one of its turns runs. */
   deleteSession(sessionId: string, options?: { readonly signal?: AbortSignal }): Promise<void>;
 }
 

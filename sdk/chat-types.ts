@@ -2,7 +2,7 @@
 // the client's one error class. Declared here rather than imported from agent/ because the SDK (and
 // its browser bundle) must not pull in the agent's code.
 
-/** Codes of the `error` event (and of the Sessions API's 404). */
+/** Codes of the `error` event (and of the Sessions API's 404 and 409). */
 export type ChatErrorCode =
   | 'BadRequest'
   | 'SessionNotFound'
@@ -72,13 +72,16 @@ export interface ChatDoneEvent {
 
 export type ChatEvent = ChatSessionEvent | ChatTextEvent | ChatToolEvent | ChatErrorEvent | ChatDoneEvent;
 
-/** One session in `listSessions`. Times are ISO 8601. */
+/** One session in `listSessions`. */
 export interface ChatSessionSummary {
   readonly sessionId: string;
   readonly title: string;
+  /** ISO 8601. */
   readonly createdAt: string;
+  /** ISO 8601: the last turn. */
   readonly updatedAt: string;
-  readonly expiresAt: string;
+  /** When the session expires, in epoch seconds (the index's TTL attribute), `sessionTtl` after the last turn. */
+  readonly expiresAt: number;
 }
 
 /** A page of `listSessions`, newest first. */

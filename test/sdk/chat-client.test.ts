@@ -195,11 +195,12 @@ describe('cancelling', () => {
 
   it('leaving the loop early closes the connection', async () => {
     standIn.script(() => ({ chunks: [goldenFrame({ type: 'session', sessionId: SESSION_ID }), goldenFrame({ type: 'text', delta: 'a' })], hold: true }));
+    const seen: string[] = [];
     for await (const event of client.send('hi')) {
-      expect(event.type).toBe('session');
+      seen.push(event.type);
       break;
     }
-    // (Reaching here means the loop ended; the server must see the connection go.)
+    expect(seen).toEqual(['session']);
     await within(standIn.requests[0]!.closed, 2_000, 'the connection closed');
     expect(standIn.requests[0]!.disconnected).toBe(true);
   });

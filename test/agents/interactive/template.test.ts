@@ -382,10 +382,8 @@ describe('settings an InteractiveAgent keeps or derives', () => {
     expect(agent.userPool).toBe(userPool);
   });
 
-  // BUG (reported to the lead): one ChatAuth.cognito() given to two agents makes a pool for each,
-  // but the runtime authorizer of each (resolved lazily) names the pool bound last: the first
-  // agent's runtime accepts the second one's tokens and refuses its own. Remove `.fails` with the fix
-  // (or the fix refuses the second agent, and this test says so).
+  // One ChatAuth given to two agents is one sign-in: the pool made for the first serves both (each
+  // runtime's authorizer once named the pool bound last).
   it('one ChatAuth.cognito() shared by two AgentCore agents: both runtimes accept the one pool\'s tokens', () => {
     const stack = testStack();
     const auth = ChatAuth.cognito();

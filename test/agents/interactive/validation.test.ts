@@ -120,9 +120,8 @@ describe('ChatAuth options from plain JavaScript', () => {
     expect(ChatAuth.cognito({ userPool: pool(stack), userPoolClients: [client(stack)] })).toBeInstanceOf(ChatAuth);
   });
 
-  // BUG (reported to the lead): clients without their pool are accepted; the agent then makes a
-  // pool of its own and accepts those clients' ids with its issuer, so no token ever verifies.
-  // Remove `.fails` with the fix.
+  // Clients without their pool: the agent would make a pool of its own and accept those clients'
+  // ids with its issuer, so no token would ever verify.
   it('ChatAuth.cognito with userPoolClients but no userPool is refused', () => {
     expectRefusal(cognitoAuth((s) => ({ userPoolClients: [client(s)] })), { field: 'auth.userPool', value: /userPoolClients but no userPool/, allowed: /the pool of those clients/ });
   });

@@ -70,7 +70,7 @@ export interface StoredSession {
   readonly title: string;
   readonly createdAt: string;
   updatedAt: string;
-  readonly expiresAt: string;
+  readonly expiresAt: number;
   readonly messages: Array<{ role: 'user' | 'assistant'; text: string }>;
 }
 
@@ -169,7 +169,7 @@ export async function startChatStandIn(): Promise<ChatStandIn> {
     let session: StoredSession | undefined;
     if (body.sessionId === undefined) {
       const sessionId = agentCore ? String(header) : randomUUID();
-      session = { sessionId, title: body.message.slice(0, 80), createdAt: now, updatedAt: now, expiresAt: now, messages: [] };
+      session = { sessionId, title: body.message.slice(0, 80), createdAt: now, updatedAt: now, expiresAt: Math.floor(Date.parse(now) / 1000) + 30 * 86400, messages: [] };
       sessions.set(sessionId, session);
     } else {
       session = sessions.get(body.sessionId);
