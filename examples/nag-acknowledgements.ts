@@ -193,7 +193,7 @@ export function acknowledgeInteractiveAgentFindings(agent: InteractiveAgent): vo
   }
   if (agent.authType !== ChatAuthType.NONE) {
     const reason = agent.authType === ChatAuthType.IAM
-      ? 'Callers sign their requests (AWS_IAM authorization) and need execute-api:Invoke on these methods; the user is the verified caller ARN.'
+      ? 'Callers sign their requests (AWS_IAM authorization) and need execute-api:Invoke on these methods; the user is the verified caller (its Cognito identity id, or its ARN).'
       : 'A TOKEN authorizer verifies the bearer token as the agent does (Cognito access tokens only, or the OIDC issuer\'s tokens for the allowed clients or audiences); Cognito\'s own authorizer would accept ID tokens too.';
     for (const method of agent.api.methods.filter((m) => m.httpMethod !== 'OPTIONS')) {
       Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });

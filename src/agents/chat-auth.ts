@@ -93,7 +93,7 @@ export abstract class ChatAuth {
 
   /**
    * IAM: callers sign requests with SigV4 and need `execute-api:Invoke` (see `grantChat`); the user is
-   * the caller's ARN.
+   * the caller's Cognito identity id for identity-pool credentials, else the caller's ARN.
    */
   public static iam(): ChatAuth {
     return new IamChatAuth();
@@ -210,7 +210,7 @@ class OidcChatAuth extends ChatAuth {
   public _bind(scope: Construct, runtimeType: AgentRuntimeType): BoundChatAuth {
     if (runtimeType === AgentRuntimeType.AGENTCORE && (this.options.allowedClients ?? []).length > 0) {
       Annotations.of(scope).addWarningV2('agentic-ai-framework:oidcClientsOnAgentCore',
-        'ChatAuth.oidc allowedClients on AgentCore: the runtime\'s authorizer matches them against the token\'s client_id claim only, so tokens that name their client in azp (as many OpenID Connect issuers do) are refused there, though the REST API accepts them. Prefer allowedAudiences.');
+        'ChatAuth.oidc allowedClients on AgentCore: the runtime\'s authorizer matches them against the token\'s client_id claim only, so tokens that name their client in azp (as many OpenID Connect issuers do) are refused for every turn, through the REST API too (the proxy passes the token on); only the Sessions API accepts them. Prefer allowedAudiences.');
     }
     return {
       environment: {
