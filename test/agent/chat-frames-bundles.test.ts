@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bounded, exitOf } from '../cli/cli-process.js';
 import { startLocalIssuer, type LocalIssuer } from '../helpers/local-issuer.js';
+import { expectFreshBundle } from '../helpers/shipped-bundle.js';
 import { eventsOf, restProxyEvent } from './helpers/chat-transport.js';
 import { SESSION_HEADER } from './helpers/chat-front-doors.js';
 import { startConverseEndpoint, type ConverseEndpoint, type ConverseRequestBody } from './helpers/converse-endpoint.js';
@@ -20,22 +22,14 @@ const LAMBDA_BUNDLE = join(ROOT, 'assets', 'agent', 'lambda', 'index.js');
 const AGENTCORE_BUNDLE = join(ROOT, 'assets', 'agent', 'agentcore', 'index.js');
 const AUTHORIZER_BUNDLE = join(ROOT, 'assets', 'authorizer', 'index.mjs');
 const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/POST/chat';
+/** Bounds on the child processes (each killed past its bound): the Lambda runner's two turns, the server's start and its stop. */
+const RUN_MS = 30_000;
+const START_MS = 20_000;
+const STOP_MS = 10_000;
 
-/** The files a bundle is built from; a bundle older than one of them is stale. */
-async function sourcesOf(dir: string): Promise<string[]> {
-  const entries = await readdir(join(ROOT, dir), { recursive: true });
-  return entries.filter((name) => name.endsWith('.ts')).map((name) => join(ROOT, dir, name));
-}
-
-async function checkFresh(bundle: string, dirs: readonly string[]): Promise<void> {
-  const built = await stat(bundle).catch(() => undefined);
-  if (built === undefined) throw new Error(`${bundle} is missing: run npm run bundle:agent and npm run bundle:functions`);
-  for (const dir of dirs) {
-    for (const source of await sourcesOf(dir)) {
-      if ((await stat(source)).mtimeMs > built.mtimeMs) throw new Error(`${bundle} is older than ${source}: rebuild it (npm run bundle:agent / bundle:functions)`);
-    }
-  }
-}
+/** The directories each bundle is built from; a bundle older than any file in them is stale. */
+const AGENT_SOURCE_DIRS = ['agent', 'src/runtime'];
+const AUTHORIZER_SOURCE_DIRS = ['authorizer', 'agent', 'src/runtime'];
 
 /**
  * Runs the Lambda bundle's chatHandler in a fresh Node process under the streaming shim, as the
@@ -100,9 +94,9 @@ describe('interactive agent bundles (Lambda chatHandler, AgentCore server)', () 
   let lambdaFirstBody = '';
 
   beforeAll(async () => {
-    await checkFresh(LAMBDA_BUNDLE, ['agent']);
-    await checkFresh(AGENTCORE_BUNDLE, ['agent']);
-    await checkFresh(AUTHORIZER_BUNDLE, ['authorizer', 'agent/chat']);
+    await expectFreshBundle(LAMBDA_BUNDLE, AGENT_SOURCE_DIRS, 'npm run bundle:agent');
+    await expectFreshBundle(AGENTCORE_BUNDLE, AGENT_SOURCE_DIRS, 'npm run bundle:agent');
+    await expectFreshBundle(AUTHORIZER_BUNDLE, AUTHORIZER_SOURCE_DIRS);
     work = await mkdtemp(join(tmpdir(), 'chat-bundles-'));
     await esbuild.build({ entryPoints: [join(ROOT, 'cli', 'lambda-streaming.ts')], outfile: join(work, 'shim.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
     await writeFile(join(work, 'run-chat-lambda.mjs'), LAMBDA_RUNNER);
@@ -155,7 +149,7 @@ describe('interactive agent bundles (Lambda chatHandler, AgentCore server)', () 
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
+    const code = await bounded(exitOf(child), RUN_MS, 'the Lambda runner', () => child.kill('SIGKILL'));
     expect(code, stderr).toBe(0);
     const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
     const { exports, turns } = JSON.parse(line?.slice(7) ?? '{}') as { exports: string[]; turns: LambdaTurn[] };
@@ -183,14 +177,23 @@ describe('interactive agent bundles (Lambda chatHandler, AgentCore server)', () 
     expect(lambdaSessionId).not.toBe('');
     const child = spawn(process.execPath, [AGENTCORE_BUNDLE], { cwd: work, env: await runtimeEnv({ PORT: '0', AGENT_SERVER_HOST: '127.0.0.1' }), stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
-    const exited = new Promise<number | null>((resolveExit) => child.on('exit', resolveExit));
-    const port = await new Promise<number>((resolvePort, reject) => {
+    const exited = exitOf(child);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const listening = new Promise<number>((resolvePort, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        if (entry.message === 'AgentCore server listening') resolvePort(Number(entry.port));
+        // Only the server's JSON log lines say where it listens; anything else on stdout is skipped.
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          return;
+        }
+        if (entry?.message === 'AgentCore server listening') resolvePort(Number(entry.port));
       });
-      child.on('exit', (code) => reject(new Error(`the server exited early with ${code}`)));
+      child.on('exit', (code) => reject(new Error(`the server exited early with ${code}: ${stderr}`)));
     });
+    const port = await bounded(listening, START_MS, "the AgentCore server's 'listening' line", () => child.kill('SIGKILL'));
     const base = `http://127.0.0.1:${port}`;
     const token = await issuer.mint({ sub: 'alice' });
     const post = (body: unknown, headers: Record<string, string>) =>
@@ -211,6 +214,6 @@ describe('interactive agent bundles (Lambda chatHandler, AgentCore server)', () 
     expect((await httpRequest(`${base}/ping`)).json()).toMatchObject({ status: 'Healthy' });
 
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await bounded(exited, STOP_MS, 'the AgentCore server stopping on SIGTERM', () => child.kill('SIGKILL'))).toBe(0);
   });
 });

@@ -7,11 +7,12 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalIssuer, tamperSignature, unsignedToken, type LocalIssuer } from '../helpers/local-issuer.js';
+import { expectFreshBundle } from '../helpers/shipped-bundle.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const ASSET_DIR = join(ROOT, 'assets', 'authorizer');
-/** Sources the bundle is built from; a bundle older than any of them is stale. */
-const SOURCES = ['authorizer/index.ts', 'authorizer/handler.ts', 'authorizer/policy.ts', 'agent/chat/auth.ts', 'agent/chat/auth-config.ts', 'agent/chat/auth-error.ts'];
+/** The directories the bundle is built from (its own, and those it imports from); a bundle older than any file in them is stale. */
+const SOURCE_DIRS = ['authorizer', 'agent', 'src/runtime'];
 const BUDGET_BYTES = 100 * 1024;
 /** Lambda's init phase for this function: loading the module and reading its configuration. */
 const INIT_BUDGET_MS = 200;
@@ -44,10 +45,7 @@ describe('authorizer bundle', () => {
   let dir: string;
 
   beforeAll(async () => {
-    const bundle = await stat(join(ASSET_DIR, 'index.mjs'));
-    for (const source of SOURCES) {
-      if ((await stat(join(ROOT, source))).mtimeMs > bundle.mtimeMs) throw new Error(`assets/authorizer/index.mjs is older than ${source}: run npm run bundle:functions`);
-    }
+    await expectFreshBundle(join(ASSET_DIR, 'index.mjs'), SOURCE_DIRS);
     issuer = await startLocalIssuer({ path: '/eu-west-1_Bundle' });
     dir = await mkdtemp(join(tmpdir(), 'authorizer-bundle-'));
     await copyFile(join(ASSET_DIR, 'index.mjs'), join(dir, 'index.mjs'));

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installStreamingGlobals, invokeStreamingHandler, isStreamingHandler } from '../../cli/lambda-streaming.js';
 import { startAgentCoreDataPlane, type AgentCoreDataPlane } from '../helpers/agentcore-data-plane.js';
+import { expectFreshBundle } from '../helpers/shipped-bundle.js';
 import { proxyEvent } from './helpers/events.js';
 import { DONE_FRAME, scriptedAnswer, sessionFrame, textFrame } from './helpers/scripted-agent.js';
 
@@ -15,14 +16,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const ASSET_DIR = join(ROOT, 'assets', 'chat-proxy');
 const BUNDLE = join(ASSET_DIR, 'index.mjs');
 const BUDGET_BYTES = 1.5 * 1024 * 1024;
-/** Sources the bundle is built from; a bundle older than any of them is stale. */
-const SOURCES = [
-  ...['config', 'failures', 'frames', 'handler', 'index', 'pipe', 'request', 'response-writer', 'streaming', 'upstream'].map((name) => `chat-proxy/${name}.ts`),
-  'sessions/api-gateway.ts',
-  'agent/chat/protocol.ts',
-  'agent/chat/auth-config.ts',
-  'cli/deployed-sse.ts',
-];
+/** The directories the bundle is built from (its own, and those it imports from); a bundle older than any file in them is stale. */
+const SOURCE_DIRS = ['chat-proxy', 'agent', 'sessions', 'cli', 'src/runtime'];
 
 const ARN = 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/chat_agent-AbC123xyZ9';
 const SESSION_ID = 'chat-proxy-bundle-session-0123456789abcdef';
@@ -34,12 +29,7 @@ describe('chat proxy bundle', () => {
   const savedEnv: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
-    const bundle = await stat(BUNDLE).catch(() => undefined);
-    if (bundle === undefined) throw new Error(`${BUNDLE} is missing: run npm run bundle:functions`);
-    for (const source of SOURCES) {
-      const { mtimeMs } = await stat(join(ROOT, source));
-      if (mtimeMs > bundle.mtimeMs) throw new Error(`${BUNDLE} is older than ${source}: run npm run bundle:functions`);
-    }
+    await expectFreshBundle(BUNDLE, SOURCE_DIRS);
     plane = await startAgentCoreDataPlane();
     restoreGlobals = installStreamingGlobals();
   });

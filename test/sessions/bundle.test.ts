@@ -9,6 +9,7 @@ import { userKeyOf } from '../../agent/chat/auth.js';
 import { startAwsBackend, type SessionBackend } from '../agent/chat/helpers/session-stores.js';
 import { S3RVER_CREDENTIALS } from '../agent/helpers/local-aws.js';
 import { proxyEvent } from '../chat-proxy/helpers/events.js';
+import { expectFreshBundle } from '../helpers/shipped-bundle.js';
 import { seedSession } from './helpers/seed.js';
 
 /** The Sessions API as shipped (`npm run bundle:functions`, run by `pretest`). */
@@ -16,19 +17,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const ASSET_DIR = join(ROOT, 'assets', 'sessions');
 const BUNDLE = join(ASSET_DIR, 'index.mjs');
 const BUDGET_BYTES = 1.5 * 1024 * 1024;
-/** Sources the bundle is built from (its own and the store's); a bundle older than any of them is stale. */
-const SOURCES = [
-  'sessions/index.ts',
-  'sessions/handler.ts',
-  'sessions/page-token.ts',
-  'sessions/api-gateway.ts',
-  'agent/chat/auth.ts',
-  'agent/chat/config.ts',
-  'agent/chat/session-store.ts',
-  'agent/chat/session-store-factory.ts',
-  'agent/chat/session-index-dynamodb.ts',
-  'agent/chat/session-history.ts',
-];
+/** The directories the bundle is built from (its own, and those it imports from); a bundle older than any file in them is stale. */
+const SOURCE_DIRS = ['sessions', 'agent', 'cli', 'src/runtime'];
 
 const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_BundleTest';
 const SUB = 'bundle-user-1';
@@ -50,12 +40,7 @@ describe('Sessions API bundle', () => {
   let dir: string;
 
   beforeAll(async () => {
-    const bundle = await stat(BUNDLE).catch(() => undefined);
-    if (bundle === undefined) throw new Error(`${BUNDLE} is missing: run npm run bundle:functions`);
-    for (const source of SOURCES) {
-      const { mtimeMs } = await stat(join(ROOT, source));
-      if (mtimeMs > bundle.mtimeMs) throw new Error(`${BUNDLE} is older than ${source}: run npm run bundle:functions`);
-    }
+    await expectFreshBundle(BUNDLE, SOURCE_DIRS);
     backend = await startAwsBackend();
     dir = await mkdtemp(join(tmpdir(), 'sessions-bundle-'));
     await copyFile(BUNDLE, join(dir, 'index.mjs'));
