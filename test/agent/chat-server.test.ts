@@ -9,20 +9,13 @@ import { AgentRuntimeType } from '../../agent/core/errors.js';
 import type { AgentServer } from '../../agent/server.js';
 import { startLocalIssuer, type LocalIssuer } from '../helpers/local-issuer.js';
 import { eventsOf } from './helpers/chat-transport.js';
+import { until } from './helpers/faulty-s3.js';
 import { agentCoreChat, CALLER_ARN, chatDependencies, postInvocation, SESSION_HEADER, USER_ID_HEADER, type TestChatDependencies } from './helpers/chat-front-doors.js';
 import { httpRequest } from './helpers/http.js';
 import { ScriptedModel, SwitchableModel } from './helpers/scripted-model.js';
 
 const SESSION = 'chat-server-session-0123456789abcdef';
 const IAM_HEADERS = { [USER_ID_HEADER]: CALLER_ARN };
-
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The AgentCore server with INVOKE_TYPE=interactive: POST /invocations is a chat turn. */
 describe('AgentCore server, interactive', () => {
