@@ -5,18 +5,16 @@
  */
 import { formatEvent, type ChatErrorCode } from '../agent/chat/protocol.js';
 
-/**
- * The codes the proxy reports: the protocol's; `Unauthorized` for a token AgentCore refused (the
- * proxy answers 200 before AgentCore has checked it, so it arrives as a frame, not a 401).
- */
-export type ProxyErrorCode = ChatErrorCode;
-
 /** A failure to report in the stream: `message` for the user, `detail` for the log. */
 export class ProxyFailure extends Error {
-  public readonly code: ProxyErrorCode;
+  /**
+   * The protocol's code; `Unauthorized` for a token AgentCore refused (the proxy answers 200 before
+   * AgentCore has checked it, so it arrives as a frame, not a 401).
+   */
+  public readonly code: ChatErrorCode;
   public readonly detail: string;
 
-  constructor(code: ProxyErrorCode, message: string, detail: string = message, options?: { cause?: unknown }) {
+  constructor(code: ChatErrorCode, message: string, detail: string = message, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ProxyFailure';
     this.code = code;
@@ -71,7 +69,7 @@ export function failureOfServiceAnswer(answer: ServiceAnswer): ProxyFailure {
   const type = answer.errorType?.split(':')[0] ?? '';
   const said = answer.message === undefined || answer.message === '' ? '' : `: ${shortened(answer.message)}`;
   const detail = `AgentCore answered ${status}${type === '' ? '' : ` ${type}`}${said}`;
-  const failure = (code: ProxyErrorCode, message: string): ProxyFailure => new ProxyFailure(code, message, detail);
+  const failure = (code: ChatErrorCode, message: string): ProxyFailure => new ProxyFailure(code, message, detail);
   if (status === 401 || status === 403 || type === 'AccessDeniedException' || type === 'UnauthorizedException') {
     return failure('Unauthorized', `Not authorized to use the agent (AgentCore answered ${status})`);
   }
