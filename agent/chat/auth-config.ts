@@ -68,7 +68,7 @@ function listVariable(env: Env, name: string): string[] {
     .filter((item) => item !== '');
 }
 
-function isAuthMode(value: string): value is AuthMode {
+export function isAuthMode(value: string): value is AuthMode {
   return (AUTH_MODES as readonly string[]).includes(value);
 }
 

@@ -1,5 +1,6 @@
 import { parseIntegerVariable } from '../core/config.js';
 import { AgentConfigError } from '../core/errors.js';
+import { DEFAULT_HEARTBEAT_SECONDS } from './protocol.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -29,7 +30,6 @@ export interface ChatConfig extends SessionStoreConfig {
 const DEFAULT_SESSION_TTL_SECONDS = 2_592_000;
 export const DEFAULT_CONVERSATION_WINDOW = 40;
 const DEFAULT_TURN_TIMEOUT_SECONDS = 900;
-export const DEFAULT_HEARTBEAT_SECONDS = 15;
 /** AgentCore's longest session (8 hours) bounds a turn. */
 const MAX_TURN_TIMEOUT_SECONDS = 28_800;
 const MAX_SESSION_TTL_SECONDS = 10 * 365 * 86_400;

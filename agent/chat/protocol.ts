@@ -39,6 +39,8 @@ export const CHAT_STREAM_HEADERS: Readonly<Record<string, string>> = {
 
 /** An SSE comment: keeps idle connections (API Gateway, load balancers) from timing out. */
 export const HEARTBEAT_FRAME = ': heartbeat\n\n';
+/** How often HEARTBEAT_FRAME is written when HEARTBEAT_SECONDS is unset (at most 15). */
+export const DEFAULT_HEARTBEAT_SECONDS = 15;
 
 /**
  * A failure a turn reports to its client as an `error` event. The message is for the user: it
