@@ -2,8 +2,10 @@
  * The chat proxy's settings, from the environment the construct sets: the runtime and endpoint to
  * call, how callers authenticate, the heartbeat and the browser origins allowed.
  */
-import { AUTH_MODES, type AuthMode } from '../agent/chat/auth-config.js';
+import { AUTH_MODES, isAuthMode, type AuthMode } from '../agent/chat/auth-config.js';
+import { DEFAULT_HEARTBEAT_SECONDS } from '../agent/chat/protocol.js';
 import { AgentConfigError } from '../agent/core/errors.js';
+import { QUALIFIER, RUNTIME_ARN } from '../relay/event.js';
 import { allowedOriginsOf } from '../sessions/api-gateway.js';
 import { dataPlaneEndpoint } from './upstream.js';
 
@@ -22,16 +24,6 @@ export interface ProxyConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 // Read here rather than with agent/chat/config.ts, which brings zod (~190 KB) into this function.
-
-// arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<runtime id>
-const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:([a-z0-9-]+):\d{12}:runtime\/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]+$/;
-// An endpoint name, or a version number.
-const QUALIFIER = /^(?:[a-zA-Z][a-zA-Z0-9_]{0,47}|[1-9]\d{0,9})$/;
-export const DEFAULT_HEARTBEAT_SECONDS = 15;
-
-function isAuthMode(value: string): value is AuthMode {
-  return (AUTH_MODES as readonly string[]).includes(value);
-}
 
 /** Reads the proxy's variables; throws AgentConfigError naming the first wrong one. */
 export function readProxyConfig(env: Env): ProxyConfig {

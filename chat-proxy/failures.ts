@@ -4,6 +4,7 @@
  * a sentence. The service's own words (runtime ARN, request details) go to the log only.
  */
 import { formatEvent, type ChatErrorCode } from '../agent/chat/protocol.js';
+import { NETWORK_CODES as NODE_NETWORK_CODES, RUNTIME_STATUS } from '../relay/sdk-errors.js';
 
 /** A failure to report in the stream: `message` for the user, `detail` for the log. */
 export class ProxyFailure extends Error {
@@ -27,26 +28,8 @@ export function errorFrame(failure: ProxyFailure): string {
   return formatEvent({ type: 'error', code: failure.code, message: failure.message });
 }
 
-/**
- * AgentCore's answer when the agent itself answered an error status: the status is kept, the
- * agent's body dropped (AgentCore developer guide, "Troubleshoot AgentCore Runtime").
- */
-const RUNTIME_STATUS = /Received error \((\d{3})\) from runtime/;
-
-/** Node's (and undici's) codes for a connection that could not be made or was cut. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
+/** Node's and undici's (fetch's) codes for a connection that could not be made or was cut. */
+const NETWORK_CODES: ReadonlySet<string> = new Set([...NODE_NETWORK_CODES, 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
 const MAX_SHOWN = 300;
 

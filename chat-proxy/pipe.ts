@@ -7,6 +7,7 @@
 import { HEARTBEAT_FRAME } from '../agent/chat/protocol.js';
 import { raceSignal } from '../agent/core/abort.js';
 import { bodyChunks, bodyText, SseParser } from '../cli/deployed-sse.js';
+import { destroyBody } from '../relay/handler.js';
 import { errorFrame, failureOfError, ProxyFailure } from './failures.js';
 import { FrameSplitter } from './frames.js';
 import { ResponseWriter } from './response-writer.js';
@@ -38,10 +39,6 @@ export type PipeOutcome =
 const CLIENT_GONE = Symbol('client-gone');
 
 const TERMINAL_EVENTS = new Set(['done', 'error']);
-
-function destroyBody(body: unknown): void {
-  if (typeof body === 'object' && body !== null && 'destroy' in body && typeof body.destroy === 'function') body.destroy();
-}
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;

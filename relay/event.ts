@@ -14,10 +14,10 @@ export interface RelayEvent {
 export const DEFAULT_QUALIFIER = 'DEFAULT';
 
 // arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<id>; a runtime id is its name
-// (letters, digits, underscores) and a generated suffix after a hyphen.
-const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:runtime\/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]+$/;
+// (letters, digits, underscores) and a generated suffix after a hyphen. The first group is the Region.
+export const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:([a-z0-9-]+):\d{12}:runtime\/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]+$/;
 // An endpoint name (the same rule as runtime names), or a version number.
-const QUALIFIER = /^(?:[a-zA-Z][a-zA-Z0-9_]{0,47}|[1-9]\d{0,9})$/;
+export const QUALIFIER = /^(?:[a-zA-Z][a-zA-Z0-9_]{0,47}|[1-9]\d{0,9})$/;
 const FIELDS = new Set(['agentRuntimeArn', 'qualifier', 'sessionId', 'payload']);
 
 function badRequest(message: string): AgentTaskError {

@@ -62,7 +62,7 @@ function noTimeLeft(remainingMs: number): AgentTaskError {
   );
 }
 
-function destroyBody(body: unknown): void {
+export function destroyBody(body: unknown): void {
   if (typeof body === 'object' && body !== null && 'destroy' in body && typeof body.destroy === 'function') body.destroy();
 }
 

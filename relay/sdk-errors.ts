@@ -28,14 +28,14 @@ const SERVICE_ERRORS: Readonly<Record<string, AgentTaskErrorName>> = {
 };
 
 /** Node's errors for a connection that could not be made or was cut. */
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+export const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * AgentCore does not pass an agent's error answer on: it answers RuntimeClientError (HTTP 424)
  * "Received error (<status>) from runtime. Please check your CloudWatch logs for more
  * information." and drops the body (AgentCore developer guide, "Troubleshoot AgentCore Runtime").
  */
-const RUNTIME_STATUS = /Received error \((\d{3})\) from runtime/;
+export const RUNTIME_STATUS = /Received error \((\d{3})\) from runtime/;
 
 interface ErrorParts {
   readonly name: string;
