@@ -2,11 +2,10 @@
  * The chat proxy's settings, from the environment the construct sets: the runtime and endpoint to
  * call, how callers authenticate, the heartbeat and the browser origins allowed.
  */
-import { AUTH_MODES, isAuthMode, type AuthMode } from '../agent/chat/auth-config.js';
+import { AUTH_MODES, commaListOf, isAuthMode, type AuthMode } from '../agent/chat/auth-config.js';
 import { DEFAULT_HEARTBEAT_SECONDS } from '../agent/chat/protocol.js';
 import { AgentConfigError } from '../agent/core/errors.js';
 import { QUALIFIER, RUNTIME_ARN } from '../relay/event.js';
-import { allowedOriginsOf } from '../sessions/api-gateway.js';
 import { dataPlaneEndpoint } from './upstream.js';
 
 export interface ProxyConfig {
@@ -49,6 +48,6 @@ export function readProxyConfig(env: Env): ProxyConfig {
     endpoint: env.AWS_ENDPOINT_URL_BEDROCK_AGENTCORE?.trim() || env.AWS_ENDPOINT_URL?.trim() || dataPlaneEndpoint(region),
     authMode: mode,
     heartbeatSeconds,
-    allowedOrigins: allowedOriginsOf(env.CORS_ALLOWED_ORIGINS),
+    allowedOrigins: commaListOf(env.CORS_ALLOWED_ORIGINS),
   };
 }

@@ -50,14 +50,6 @@ export function bodyTextOf(event: ApiGatewayProxyEvent): string {
   return event.isBase64Encoded === true ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
-/** CORS_ALLOWED_ORIGINS: a comma list, blanks ignored. */
-export function allowedOriginsOf(value: string | undefined): readonly string[] {
-  return (value ?? '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '');
-}
-
 /**
  * The CORS headers of an answer: the request's own origin, and `Vary: Origin`, only when that origin
  * is allowed (exact match; no wildcard, since the requests carry credentials). API Gateway answers the

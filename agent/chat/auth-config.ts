@@ -60,9 +60,9 @@ function urlVariable(env: Env, name: string): string | undefined {
   return raw;
 }
 
-/** A comma-separated list; blanks around items and empty items are dropped. */
-function listVariable(env: Env, name: string): string[] {
-  return (env[name] ?? '')
+/** A comma-separated list (unset: empty); blanks around items and empty items are dropped. */
+export function commaListOf(value: string | undefined): string[] {
+  return (value ?? '')
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
@@ -91,8 +91,8 @@ export function readAuthConfig(env: Env): AuthConfig {
   const issuer = urlVariable(env, 'AUTH_ISSUER');
   if (issuer === undefined) throw new AgentConfigError('AUTH_ISSUER', `is required when AUTH_MODE is ${mode}`);
   const jwksUrl = urlVariable(env, 'AUTH_JWKS_URL');
-  const clientIds = listVariable(env, 'AUTH_CLIENT_IDS');
-  const audiences = listVariable(env, 'AUTH_AUDIENCES');
+  const clientIds = commaListOf(env.AUTH_CLIENT_IDS);
+  const audiences = commaListOf(env.AUTH_AUDIENCES);
   const tokenUse = env.AUTH_TOKEN_USE?.trim() || undefined;
 
   if (mode === 'COGNITO') {

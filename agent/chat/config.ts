@@ -1,5 +1,6 @@
 import { parseIntegerVariable } from '../core/config.js';
 import { AgentConfigError } from '../core/errors.js';
+import { commaListOf } from './auth-config.js';
 import { DEFAULT_HEARTBEAT_SECONDS } from './protocol.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -61,8 +62,7 @@ export function readSessionStoreConfig(env: Env): SessionStoreConfig {
 
 /** CORS_ALLOWED_ORIGINS: a comma list of origins (`https://app.example.com`, no path, no wildcard); unset or empty: none. */
 export function readCorsAllowedOrigins(env: Env): string[] {
-  const raw = env.CORS_ALLOWED_ORIGINS ?? '';
-  const origins = raw.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const origins = commaListOf(env.CORS_ALLOWED_ORIGINS);
   for (const origin of origins) {
     let parsed: URL | undefined;
     try {
