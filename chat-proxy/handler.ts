@@ -10,13 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { iamSubjectOf, UnauthorizedError } from '../agent/chat/auth.js';
 import { CHAT_STREAM_HEADERS } from '../agent/chat/protocol.js';
+import { httpResponseStream, writeWhole, type ResponseStream, type StreamingLambdaContext, type StreamingLambdaHandler } from '../agent/chat-http/lambda-stream.js';
 import { createJsonLogger, type Logger } from '../agent/core/logger.js';
 import { corsHeaders, headerOf, proxyEventOf, type ApiGatewayProxyEvent } from '../sessions/api-gateway.js';
 import { readProxyConfig, type ProxyConfig } from './config.js';
 import { errorFrame, ProxyFailure } from './failures.js';
 import { pipeAgentStream, type PipeOutcome } from './pipe.js';
 import { parseProxyRequest } from './request.js';
-import { httpResponseStream, writeWhole, type ResponseStream, type StreamingContext, type StreamingHandler } from './streaming.js';
 import { bearerUpstream, sdkUpstream, type AgentCoreSender, type Upstream } from './upstream.js';
 
 export interface ChatProxyOptions {
@@ -57,7 +57,7 @@ async function failedStream(responseStream: ResponseStream, cors: Record<string,
   await writeWhole(httpResponseStream(responseStream, { statusCode: 200, headers: { ...CHAT_STREAM_HEADERS, ...cors } }), errorFrame(failure));
 }
 
-export function createChatProxyHandler(options: ChatProxyOptions = {}): StreamingHandler {
+export function createChatProxyHandler(options: ChatProxyOptions = {}): StreamingLambdaHandler {
   const logger = options.logger ?? createJsonLogger();
   const now = options.now ?? Date.now;
   const newSessionId = options.newSessionId ?? randomUUID;
@@ -83,7 +83,7 @@ export function createChatProxyHandler(options: ChatProxyOptions = {}): Streamin
     return sdkUpstream(client, subject);
   };
 
-  return async (rawEvent: unknown, responseStream: ResponseStream, context?: StreamingContext): Promise<void> => {
+  return async (rawEvent: unknown, responseStream: ResponseStream, context?: StreamingLambdaContext): Promise<void> => {
     const started = now();
     const event = proxyEventOf(rawEvent);
     const requestId = context?.awsRequestId;

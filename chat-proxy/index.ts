@@ -1,7 +1,7 @@
 // The chat proxy's Lambda entry point (handler `index.handler`, bundled to assets/chat-proxy/index.mjs;
 // nodejs22.x, invoked with response streaming by the REST API's POST /chat). Its settings are read
 // from the environment on the first call.
+import { streamify } from '../agent/chat-http/lambda-stream.js';
 import { createChatProxyHandler } from './handler.js';
-import { streamified } from './streaming.js';
 
-export const handler = streamified(createChatProxyHandler());
+export const handler = streamify(createChatProxyHandler());

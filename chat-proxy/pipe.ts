@@ -5,13 +5,13 @@
  * stalls, outlasts the function or the stream breaks off.
  */
 import { HEARTBEAT_FRAME } from '../agent/chat/protocol.js';
+import type { ResponseStream } from '../agent/chat-http/lambda-stream.js';
 import { raceSignal } from '../agent/core/abort.js';
 import { bodyChunks, bodyText, SseParser } from '../cli/deployed-sse.js';
 import { destroyBody } from '../relay/handler.js';
 import { errorFrame, failureOfError, ProxyFailure } from './failures.js';
 import { FrameSplitter } from './frames.js';
 import { ResponseWriter } from './response-writer.js';
-import type { ResponseStream } from './streaming.js';
 import type { Upstream, UpstreamRequest } from './upstream.js';
 
 export interface PipeOptions {

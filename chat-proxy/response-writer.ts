@@ -1,4 +1,4 @@
-import type { ResponseStream } from './streaming.js';
+import type { ResponseStream } from '../agent/chat-http/lambda-stream.js';
 
 /**
  * Writes to the Lambda response stream with backpressure, and notices the browser going away (the

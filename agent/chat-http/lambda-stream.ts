@@ -1,16 +1,22 @@
 // The Lambda Node.js runtime's response streaming, as the agent code sees it: the `awslambda`
 // global (defined by the runtime before it loads the handler's module) and the response stream
 // it passes to a streamified handler. The CLI's shim (cli/lambda-streaming.ts) defines the same.
+// Used by the chat handler and by the chat proxy (chat-proxy/).
 
-/** The part of the handler's response stream the chat handler uses. */
+/**
+ * The part of the handler's response stream the chat handler and the chat proxy use: not a Node
+ * Writable, but an object with the Writable methods of its HTTP request to the Runtime API.
+ */
 export interface ResponseStream {
-  write(chunk: string): boolean;
-  /** Called bare: the runtime's end(chunk) would skip the HTTP prelude. */
-  end(): void;
-  on(event: 'close' | 'error', listener: (error?: unknown) => void): unknown;
+  write(chunk: string | Uint8Array): boolean;
+  /** Called bare, or with a callback only: the runtime's end(chunk) would skip the HTTP prelude. */
+  end(callback?: () => void): void;
+  on(event: 'close' | 'error' | 'drain', listener: (error?: unknown) => void): unknown;
+  off(event: 'close' | 'error' | 'drain', listener: (error?: unknown) => void): unknown;
   setContentType(contentType: string): void;
   readonly destroyed: boolean;
   readonly writableEnded: boolean;
+  readonly writableNeedDrain: boolean;
 }
 
 /** The prelude of an API Gateway / function URL streamed response. */
@@ -65,4 +71,10 @@ export function httpResponseStream(stream: ResponseStream, prelude: HttpResponse
     throw new Error('awslambda.HttpResponseStream is not defined: run chatHandler in the Lambda Node.js runtime (or under cli/lambda-streaming.ts)');
   }
   return runtime.HttpResponseStream.from(stream, prelude);
+}
+
+/** Writes `body` as the whole answer and ends the stream. */
+export async function writeWhole(out: ResponseStream, body: string): Promise<void> {
+  out.write(body);
+  await new Promise<void>((resolve) => out.end(() => resolve()));
 }

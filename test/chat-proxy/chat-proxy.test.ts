@@ -1,9 +1,9 @@
 import { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HEARTBEAT_FRAME } from '../../agent/chat/protocol.js';
+import { streamify } from '../../agent/chat-http/lambda-stream.js';
 import { createJsonLogger } from '../../agent/core/logger.js';
 import { createChatProxyHandler, DEADLINE_MARGIN_MS, type ChatProxyOptions } from '../../chat-proxy/handler.js';
-import { streamified } from '../../chat-proxy/streaming.js';
 import { SseParser, type SseEvent } from '../../cli/deployed-sse.js';
 import { installStreamingGlobals, invokeStreamingHandler, type StreamingResult } from '../../cli/lambda-streaming.js';
 import {
@@ -60,7 +60,7 @@ describe('chat proxy (streaming handler under the Lambda streaming shim, against
   }
 
   function proxy(mode: string, options: Partial<ChatProxyOptions> & { env?: Record<string, string> } = {}) {
-    return streamified(
+    return streamify(
       createChatProxyHandler({
         logger: createJsonLogger({ write: (line) => void logs.push(JSON.parse(line) as Record<string, unknown>) }),
         // Generous by default; the tests of the bounds use FAST.
