@@ -1,25 +1,19 @@
 // The interactive agent on Lambda: POST /chat from an API Gateway REST API whose integration
 // streams the response (responseTransferMode STREAM), answered by a streamified handler.
-import { UnauthorizedError, type ApiGatewayCallerEvent, type Caller } from './chat/auth.js';
+import { UnauthorizedError, type Caller } from './chat/auth.js';
 import { ChatError, CHAT_STREAM_HEADERS } from './chat/protocol.js';
 import { AgentRuntimeType } from './core/errors.js';
 import { settleWithin } from './core/abort.js';
 import { createJsonLogger, type Logger } from './core/logger.js';
 import type { Telemetry } from './core/telemetry.js';
+import { bodyTextOf, corsHeaders, type ApiGatewayProxyEvent } from './chat-http/api-gateway.js';
 import { httpResponseStream, streamify, type ResponseStream, type StreamingLambdaHandler } from './chat-http/lambda-stream.js';
 import { clientGone, streamTurn, type ChatTurn } from './chat-http/turn-stream.js';
-
-/** The parts of an API Gateway REST proxy event the handler reads. */
-export interface ChatProxyEvent extends ApiGatewayCallerEvent {
-  readonly headers?: Readonly<Record<string, string | undefined>> | null;
-  readonly body?: string | null;
-  readonly isBase64Encoded?: boolean;
-}
 
 export interface ChatLambdaDependencies {
   readonly turn: ChatTurn;
   /** The caller API Gateway authenticated (authorizer context or IAM identity); throws UnauthorizedError. */
-  callerOf(event: ChatProxyEvent): Caller | Promise<Caller>;
+  callerOf(event: ApiGatewayProxyEvent): Caller | Promise<Caller>;
   /** CORS_ALLOWED_ORIGINS. */
   readonly allowedOrigins: readonly string[];
   readonly heartbeatSeconds: number;
@@ -40,22 +34,6 @@ const FLUSH_MARGIN_MS = 100;
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
-function headerOf(event: ChatProxyEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : (headers[key] ?? undefined);
-}
-
-/** `Access-Control-Allow-Origin` for an allowed Origin, with `Vary: Origin` (the answer depends on it). */
-export function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {
-  return origin !== undefined && allowed.includes(origin) ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {};
-}
-
-function bodyOf(event: ChatProxyEvent): string {
-  const body = event.body ?? '';
-  return event.isBase64Encoded === true ? Buffer.from(body, 'base64').toString('utf8') : body;
-}
-
 /** A whole JSON answer (401, 500): the prelude, one write, the end. */
 function answerJson(stream: ResponseStream, statusCode: number, body: unknown, headers: Readonly<Record<string, string>>): void {
   const http = httpResponseStream(stream, { statusCode, headers: { ...headers, ...JSON_HEADERS } });
@@ -73,7 +51,7 @@ function answerJson(stream: ResponseStream, statusCode: number, body: unknown, h
  */
 export function createChatHandler(dependencies: () => ChatLambdaDependencies | Promise<ChatLambdaDependencies>): StreamingLambdaHandler {
   return streamify(async (rawEvent, responseStream, context) => {
-    const event = (rawEvent ?? {}) as ChatProxyEvent;
+    const event = (rawEvent ?? {}) as ApiGatewayProxyEvent;
     const requestId = context.awsRequestId ?? 'local';
     let deps: ChatLambdaDependencies;
     try {
@@ -85,7 +63,7 @@ export function createChatHandler(dependencies: () => ChatLambdaDependencies | P
       return;
     }
     const logger = deps.logger.child({ requestId });
-    const cors = corsHeaders(headerOf(event, 'origin'), deps.allowedOrigins);
+    const cors = corsHeaders(event, deps.allowedOrigins);
     let caller: Caller;
     try {
       caller = await deps.callerOf(event);
@@ -125,7 +103,7 @@ export function createChatHandler(dependencies: () => ChatLambdaDependencies | P
     const run = () =>
       streamTurn({
         turn: deps.turn,
-        body: bodyOf(event),
+        body: bodyTextOf(event),
         caller,
         requestId,
         signal: aborter.signal,

@@ -12,7 +12,7 @@ import { iamSubjectOf, UnauthorizedError } from '../agent/chat/auth.js';
 import { CHAT_STREAM_HEADERS } from '../agent/chat/protocol.js';
 import { httpResponseStream, writeWhole, type ResponseStream, type StreamingLambdaContext, type StreamingLambdaHandler } from '../agent/chat-http/lambda-stream.js';
 import { createJsonLogger, type Logger } from '../agent/core/logger.js';
-import { corsHeaders, headerOf, proxyEventOf, type ApiGatewayProxyEvent } from '../sessions/api-gateway.js';
+import { corsHeaders, headerOf, proxyEventOf, type ApiGatewayProxyEvent } from '../agent/chat-http/api-gateway.js';
 import { readProxyConfig, type ProxyConfig } from './config.js';
 import { errorFrame, ProxyFailure } from './failures.js';
 import { pipeAgentStream, type PipeOutcome } from './pipe.js';

@@ -5,7 +5,7 @@
  */
 import { isRecord } from '../cli/util.js';
 import { parseJsonOrUndefined } from '../cli/deployed-sse.js';
-import { bodyTextOf, type ApiGatewayProxyEvent } from '../sessions/api-gateway.js';
+import { bodyTextOf, type ApiGatewayProxyEvent } from '../agent/chat-http/api-gateway.js';
 import { ProxyFailure } from './failures.js';
 
 /**

@@ -19,7 +19,7 @@ import { isSessionId, sessionIdProblem } from '../agent/chat/request.js';
 import { createSessionStore, type SessionStoreOptions } from '../agent/chat/session-store-factory.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type SessionRecord, type SessionStore } from '../agent/chat/session-store.js';
 import { createJsonLogger, type Logger } from '../agent/core/logger.js';
-import { corsHeaders, proxyEventOf, type ApiGatewayProxyEvent, type ApiGatewayProxyResult } from './api-gateway.js';
+import { corsHeaders, proxyEventOf, type ApiGatewayProxyEvent, type ApiGatewayProxyResult } from '../agent/chat-http/api-gateway.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,8 +1,12 @@
 /**
  * The parts of an API Gateway REST API proxy-integration event (payload format 1.0) the chat API's
- * functions read, and the CORS rule both apply. Shared by the Sessions API and the chat proxy.
+ * functions read, and the CORS rule they apply. Shared by the Lambda chat handler, the Sessions API
+ * and the chat proxy.
  */
-import { isRecord } from '../cli/util.js';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /** A REST API proxy event as Lambda receives it; every field may be absent or null. */
 export interface ApiGatewayProxyEvent {
@@ -17,7 +21,7 @@ export interface ApiGatewayProxyEvent {
   readonly requestContext?: {
     readonly requestId?: string;
     readonly authorizer?: Readonly<Record<string, unknown>> | null;
-    readonly identity?: { readonly userArn?: string | null } | null;
+    readonly identity?: { readonly userArn?: string | null; readonly cognitoIdentityId?: string | null } | null;
   } | null;
 }
 
