@@ -13,6 +13,7 @@ import type { Telemetry } from './core/telemetry.js';
 import { serveChatInvocation, type ChatServerSupport } from './chat-http/agentcore-chat.js';
 import { HttpError, toErrorResponse } from './http/http-error.js';
 import { readBody } from './http/read-body.js';
+import { sendJson } from './http/send-json.js';
 import { SseWriter, wantsEventStream } from './http/sse.js';
 
 export const SESSION_HEADER = 'x-amzn-bedrock-agentcore-runtime-session-id';
@@ -67,20 +68,6 @@ const ROUTES: Record<string, readonly string[]> = {
   '/invocations': ['POST'],
   '/ping': ['GET', 'HEAD'],
 };
-
-function sendJson(res: ServerResponse, statusCode: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(statusCode, {
-    ...headers,
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  res.end(res.req.method === 'HEAD' ? undefined : text);
-}
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) throw new HttpError(400, 'Request body is empty; expected a JSON object');

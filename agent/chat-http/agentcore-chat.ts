@@ -9,6 +9,7 @@ import { isSessionId } from '../chat/request.js';
 import { sessionNotFound } from '../chat/session-store.js';
 import type { Logger } from '../core/logger.js';
 import { readBody } from '../http/read-body.js';
+import { sendJson } from '../http/send-json.js';
 import { clientGone, streamTurn, type ChatTurn } from './turn-stream.js';
 
 export interface ChatServerSupport {
@@ -74,12 +75,6 @@ export interface ChatInvocation {
 const DEFAULT_MAX_CHAT_BODY_BYTES = 1024 * 1024;
 /** Time a stopped turn (the client went away) gets to roll back and unlock before the response is closed. */
 const SETTLE_MS = 2_000;
-
-function sendJson(res: ServerResponse, statusCode: number, body: unknown, headers: Readonly<Record<string, string>>): void {
-  const text = JSON.stringify(body);
-  res.writeHead(statusCode, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 /**
  * Answers one chat invocation: 401 JSON when the caller cannot be verified, else 200
