@@ -27,9 +27,6 @@ export interface StreamTurnOptions extends ChatTurnOptions {
   readonly settleMs: number;
 }
 
-/** How the turn ended, for the log. */
-export type TurnEnding = 'done' | 'error' | 'aborted';
-
 /** The error event for an abort reason: the ChatError the transport gave, else Internal. */
 function abortEvent(reason: unknown): ChatEvent {
   if (isChatError(reason)) return { type: 'error', code: reason.code, message: reason.message };
@@ -59,9 +56,9 @@ function settledOrGraceOver(work: Promise<unknown>, signal: AbortSignal, graceMs
  * fails to end within `settleMs`) after an abort without saying so, gets an error event here.
  * Events after the last one are dropped. Never throws.
  */
-export async function streamTurn(options: StreamTurnOptions): Promise<TurnEnding> {
+export async function streamTurn(options: StreamTurnOptions): Promise<void> {
   const { write, signal, logger, requestId } = options;
-  let ending: TurnEnding | undefined;
+  let ending: 'done' | 'error' | undefined;
   const emit = (event: ChatEvent): void => {
     if (ending !== undefined) return;
     if (event.type === 'done' || event.type === 'error') ending = event.type;
@@ -90,7 +87,6 @@ export async function streamTurn(options: StreamTurnOptions): Promise<TurnEnding
       else emit({ type: 'error', code: 'Internal', message: 'The turn ended without a result' });
       if (!signal.aborted) logger.error('Chat turn ended without a done or error event', { requestId });
     }
-    return signal.aborted && ending !== 'done' ? 'aborted' : (ending ?? 'error');
   } finally {
     stopHeartbeat();
   }

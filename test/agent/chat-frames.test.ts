@@ -114,9 +114,8 @@ describe('chat frames are the same on Lambda and AgentCore', () => {
     expect(eventsOf(onAgentCore.body)).toEqual([{ type: 'error', code: 'BadRequest', message: expect.stringContaining('unknown field(s) extra') }]);
   });
 
-  // Fails today: on AgentCore the cached agent's usage accumulates over the session's turns
-  // (runChatTurn reports result.metrics.accumulatedUsage), while Lambda restores a fresh agent
-  // and reports the turn's own. Reported to the chat core; make this `it` once it reports per turn.
+  // On AgentCore the cached agent serves the session's turns; each done event still reports that
+  // turn's own usage (latestAgentInvocation), as on Lambda, which restores a fresh agent.
   it('the next turn of the session (AgentCore reuses its cached agent): the same frames, the usage of that turn', async () => {
     const { handler, base, sessionId } = doors!;
     const next = JSON.stringify({ message: 'Thanks', sessionId });
