@@ -81,8 +81,9 @@ describe('reading a turn cut into chunks', () => {
       }),
       { numRuns: 100 },
     );
-    // The generator does cut characters in two, often.
-    expect(insideCharacter).toBeGreaterThan(20);
+    // The generator does cut characters in two, often (about a quarter of the runs; a bound far
+    // below that, so that a random seed cannot fail it, and still proof that the case is covered).
+    expect(insideCharacter).toBeGreaterThan(5);
   });
 
   it('through a fetch that hands over exactly those chunks (300 runs)', async () => {
